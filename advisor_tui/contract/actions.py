@@ -1,0 +1,114 @@
+"""Next-actions backend: ranked actions with their why, process step and what may change."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from advisor_tui.contract._base import ContractModel, UtcDatetime
+
+ParamValue = int | bool | str
+"""A parameter value. Money is integer pence; times are ISO 8601 UTC strings."""
+
+
+class ActionKind(StrEnum):
+    HONEST_ETA = "honest_eta"
+    INTERIM_SERVICE = "interim_service"
+    AUTOMATIC_COMPENSATION = "automatic_compensation"
+    GOODWILL_CREDIT = "goodwill_credit"
+    FORMAL_COMPLAINT = "formal_complaint"
+    FOLLOW_UP = "follow_up"
+    ESCALATE_STEP = "escalate_step"
+    RETENTION_OFFER = "retention_offer"
+    BOOK_ENGINEER = "book_engineer"
+    VULNERABILITY_SUPPORT = "vulnerability_support"
+
+
+class ParamType(StrEnum):
+    PENCE = "pence"
+    INTEGER = "integer"
+    TEXT = "text"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+
+
+class ProcessStepRef(ContractModel):
+    id: str
+    version: int = Field(ge=1)
+    title: str
+    outcome: str | None = Field(
+        default=None, description="What the process says, e.g. 'unrecoverable'."
+    )
+
+
+class ParameterSpec(ContractModel):
+    name: str
+    label: str
+    type: ParamType
+    value: ParamValue
+    editable: bool = False
+    minimum: int | None = None
+    maximum: int | None = Field(
+        default=None, description="Hard bound of the action; beyond it is not allowed at all."
+    )
+    choices: list[str] | None = None
+    permission_limit: str | None = Field(
+        default=None,
+        description="Name of the advisor permission that caps this value without approval, "
+        "e.g. 'max_goodwill_credit_pence'.",
+    )
+
+
+class Fact(ContractModel):
+    label: str
+    value: str
+    source: str = Field(description="Backend or record the fact comes from.")
+
+
+class NextAction(ContractModel):
+    id: str
+    kind: ActionKind
+    rank: int = Field(ge=1)
+    label: str
+    why: list[Fact]
+    process_step: ProcessStepRef
+    parameters: list[ParameterSpec] = Field(default_factory=list)
+    script: str | None = Field(default=None, description="What the advisor can honestly say.")
+    working: list[str] = Field(
+        default_factory=list, description="How an amount or date was computed, line by line."
+    )
+
+    def parameter(self, name: str) -> ParameterSpec | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+class CoachingValue(StrEnum):
+    CURIOUS = "curious"
+    ACCOUNTABLE = "accountable"
+    BRAVE = "brave"
+
+
+class CoachingHint(ContractModel):
+    value: CoachingValue
+    text: str
+
+
+class NextActions(ContractModel):
+    customer_id: str
+    generated_at: UtcDatetime
+    actions: list[NextAction]
+    coaching: list[CoachingHint] = Field(default_factory=list)
+
+
+class ReasonUse(StrEnum):
+    DECLINE = "decline"
+    OVERRIDE = "override"
+
+
+class ReasonCode(ContractModel):
+    code: str
+    label: str
+    applies_to: list[ReasonUse]
+    free_text_required: bool = False

@@ -1,0 +1,42 @@
+"""Cross-backend models: health and fault injection (mock admin)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from advisor_tui.contract._base import ContractModel, UtcDatetime
+
+
+class Backend(StrEnum):
+    IDENTITY = "identity"
+    CUSTOMERS = "customers"
+    FAULTS = "faults"
+    ACTIONS = "actions"
+    DECISIONS = "decisions"
+
+
+class Health(ContractModel):
+    backend: Backend
+    ok: bool
+    at: UtcDatetime
+
+
+class FaultSpec(ContractModel):
+    """Fault injection for one mock backend. All off by default."""
+
+    latency_ms: int = Field(default=0, ge=0, description="Added to every response.")
+    jitter_ms: int = Field(default=0, ge=0, description="Uniform extra latency, 0..jitter_ms.")
+    error_rate: float = Field(
+        default=0.0, ge=0, le=1, description="Share of calls answered 500/503."
+    )
+    hang: bool = Field(default=False, description="Never answer; the client must time out.")
+    malformed_json: bool = Field(default=False, description="Answer 200 with broken JSON.")
+    wrong_schema: bool = Field(
+        default=False, description="Answer 200 with JSON of the wrong shape."
+    )
+
+
+class ErrorBody(ContractModel):
+    detail: str

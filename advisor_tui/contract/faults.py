@@ -1,0 +1,115 @@
+"""Faults backend: line status, faults with their ETA history, area incidents, appointments."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import Field
+
+from advisor_tui.contract._base import ContractModel, UtcDatetime
+from advisor_tui.contract.customers import ProductKind
+
+
+class LineState(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+class ServiceStatus(ContractModel):
+    product_id: str
+    service: ProductKind
+    state: LineState
+    since: UtcDatetime | None = None
+    detail: str = ""
+
+
+class EtaChange(ContractModel):
+    eta: UtcDatetime
+    changed_at: UtcDatetime
+    reason: str
+    automatic: bool = Field(description="Set by a system rule rather than a person.")
+
+
+class FaultState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Fault(ContractModel):
+    id: str
+    product_ids: list[str]
+    summary: str
+    state: FaultState
+    opened_at: UtcDatetime
+    resolved_at: UtcDatetime | None = None
+    incident_id: str | None = None
+    total_loss: bool = Field(description="No service at all, as opposed to degraded.")
+    eta_history: list[EtaChange] = Field(
+        default_factory=list, description="Oldest first; the first entry is the first promise."
+    )
+
+    @property
+    def current_eta(self) -> datetime | None:
+        return self.eta_history[-1].eta if self.eta_history else None
+
+    @property
+    def eta_moves(self) -> int:
+        return max(len(self.eta_history) - 1, 0)
+
+    @property
+    def eta_slip(self) -> timedelta:
+        if len(self.eta_history) < 2:
+            return timedelta(0)
+        return self.eta_history[-1].eta - self.eta_history[0].eta
+
+
+class IncidentCause(StrEnum):
+    CABLE_THEFT = "cable_theft"
+    CABLE_DAMAGE = "cable_damage"
+    FLOOD = "flood"
+    POWER = "power"
+    EQUIPMENT = "equipment"
+    UNKNOWN = "unknown"
+
+
+class AreaIncident(ContractModel):
+    id: str
+    cause: IncidentCause
+    area: str
+    summary: str
+    started_at: UtcDatetime
+    affected_premises: int = Field(ge=0)
+    resolved_at: UtcDatetime | None = None
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class Appointment(ContractModel):
+    id: str
+    fault_id: str | None = None
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    status: AppointmentStatus
+    cancelled_at: UtcDatetime | None = None
+    engineer: str | None = None
+    purpose: str
+
+
+class FaultStatus(ContractModel):
+    customer_id: str
+    checked_at: UtcDatetime
+    services: list[ServiceStatus]
+    faults: list[Fault]
+    incidents: list[AreaIncident]
+    appointments: list[Appointment]
+    service_lost_since: UtcDatetime | None = Field(
+        default=None, description="Start of the current total loss of service, if any."
+    )

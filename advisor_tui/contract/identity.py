@@ -1,0 +1,44 @@
+"""Identity backend: who the advisor is, their role and what they may do."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from advisor_tui.contract._base import ContractModel, Pence
+
+
+class Role(StrEnum):
+    ADVISOR = "advisor"
+    TEAM_LEAD = "team_lead"
+    SUPERVISOR = "supervisor"
+
+    @property
+    def may_review(self) -> bool:
+        return self is not Role.ADVISOR
+
+
+class Permissions(ContractModel):
+    max_goodwill_credit_pence: Pence = Field(
+        ge=0, description="Largest goodwill credit this person may give without approval."
+    )
+    may_waive_fees: bool = False
+    overridable_steps: list[str] = Field(
+        default_factory=list,
+        description="Process step ids this person may override without approval; '*' is all.",
+    )
+    may_approve_up_to_pence: Pence = Field(
+        default=0, ge=0, description="Largest needs-approval credit this person may approve."
+    )
+
+    def may_override(self, step_id: str) -> bool:
+        return "*" in self.overridable_steps or step_id in self.overridable_steps
+
+
+class Advisor(ContractModel):
+    id: str = Field(min_length=1)
+    display_name: str
+    role: Role
+    team: str
+    permissions: Permissions

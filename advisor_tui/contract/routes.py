@@ -1,0 +1,48 @@
+"""Paths of every backend, relative to that backend's base URL.
+
+Both the clients and the mock services take their paths from here. A real
+deployment points each backend at its own base URL (config); the mock serves
+all five on one port under ``/<backend>`` prefixes (``PREFIXES``).
+"""
+
+from __future__ import annotations
+
+from advisor_tui.contract.common import Backend
+
+PREFIXES: dict[Backend, str] = {b: f"/{b.value}" for b in Backend}
+ADMIN_PREFIX = "/admin"
+
+HEALTH = "/v1/health"
+
+# identity
+ME = "/v1/me"
+
+# customers
+SEARCH = "/v1/customers/search"  # ?q=
+PROFILE = "/v1/customers/{customer_id}"
+HISTORY = "/v1/customers/{customer_id}/history"  # ?cursor=&limit=&channel=&q=
+HISTORY_EVENT = "/v1/customers/{customer_id}/history/{event_id}"
+FOLLOW_UPS = "/v1/customers/{customer_id}/follow-ups"  # GET list, POST FollowUpCreate
+NOTES = "/v1/customers/{customer_id}/notes"  # GET list, POST NoteCreate
+
+# faults
+FAULT_STATUS = "/v1/customers/{customer_id}/status"
+INCIDENTS = "/v1/incidents"  # ?area=
+
+# next actions
+NEXT_ACTIONS = "/v1/customers/{customer_id}/next-actions"
+REASON_CODES = "/v1/reason-codes"
+
+# decisions
+DECISIONS = "/v1/decisions"  # POST Decision (Idempotency-Key header = id); GET list + filters
+DECISION = "/v1/decisions/{decision_id}"
+REVIEWS = "/v1/decisions/{decision_id}/reviews"  # POST ReviewCreate
+CHAIN_HEAD = "/v1/chain/{advisor_id}"
+STATS = "/v1/stats"
+
+# mock admin (fault injection), not part of a real deployment
+ADMIN_FAULTS = "/faults/{backend}"  # GET / PUT FaultSpec
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+HISTORY_PAGE_MAX = 200
+DECISIONS_PAGE_MAX = 500
