@@ -1,0 +1,44 @@
+# Two commands on a fresh machine (Python 3.11, pip, make, git):
+#   make demo   run the app against in-process mock backends with the seed scenarios
+#   make test   lint, type-check and run the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
+	@# uv installs the set several times faster than pip; pip is the fallback.
+	@($(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]') \
+		|| $(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/advisor-tui demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# mypy cannot follow setuptools' editable import hook, so it checks a staged
+# copy laid out as installed (screens/, clients/, config/ inside advisor_tui/).
+TYPECHECK_DIR := build/typecheck
+typecheck: $(STAMP)
+	@rm -rf $(TYPECHECK_DIR) && mkdir -p $(TYPECHECK_DIR)
+	@cp -r advisor_tui $(TYPECHECK_DIR)/advisor_tui
+	@for d in screens clients config; do cp -r $$d $(TYPECHECK_DIR)/advisor_tui/$$d; done
+	cd $(TYPECHECK_DIR) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache -p advisor_tui
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
