@@ -1,0 +1,135 @@
+"""One FastAPI app serving the five mock backends, each under its own path prefix.
+
+``create_app`` mounts each backend's router under ``routes.PREFIXES[backend]``
+with a health route, adds the admin router (fault injection, never itself
+subject to faults) under ``routes.ADMIN_PREFIX``, and publishes one OpenAPI
+document at ``/openapi.json``. A client configured with base URL
+``http://host:port/customers`` sees exactly the customers backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from advisor_tui import mock
+from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
+from advisor_tui.mock import actions, customers, decisions, fault_status, identity
+from advisor_tui.mock.injection import FaultInjectionMiddleware
+from advisor_tui.mock.state import MockState
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
+
+
+def _backend_router(backend: Backend, state: MockState, decisions_db: Path | None) -> APIRouter:
+    builders: dict[Backend, Callable[[], APIRouter]] = {
+        Backend.IDENTITY: lambda: identity.build_router(state),
+        Backend.CUSTOMERS: lambda: customers.build_router(state),
+        Backend.FAULTS: lambda: fault_status.build_router(state),
+        Backend.ACTIONS: lambda: actions.build_router(state),
+        Backend.DECISIONS: lambda: decisions.build_router(state, decisions_db),
+    }
+    router = APIRouter()
+
+    # Health first, so a backend router that happens to define the same path
+    # cannot shadow the one the header's health light depends on.
+    @router.get(
+        routes.HEALTH,
+        response_model=Health,
+        summary=f"Health of the {backend.value} backend",
+        operation_id=f"{backend.value}_health",
+    )
+    def health() -> Health:
+        return Health(backend=backend, ok=True, at=state.clock())
+
+    router.include_router(builders[backend]())
+    return router
+
+
+def _admin_router(state: MockState, backends: frozenset[Backend]) -> APIRouter:
+    router = APIRouter()
+
+    def check(backend: Backend) -> None:
+        if backend not in backends:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, detail=f"backend {backend.value!r} is not served here"
+            )
+
+    @router.get("/faults", summary="Fault injection of every served backend")
+    def all_faults() -> dict[Backend, FaultSpec]:
+        return {b: state.faults.get(b, FaultSpec()) for b in Backend if b in backends}
+
+    @router.get(routes.ADMIN_FAULTS, response_model=FaultSpec, responses=_NOT_FOUND)
+    def get_faults(backend: Backend) -> FaultSpec:
+        check(backend)
+        return state.faults.get(backend, FaultSpec())
+
+    @router.put(
+        routes.ADMIN_FAULTS,
+        response_model=FaultSpec,
+        responses=_NOT_FOUND,
+        summary="Replace a backend's fault injection; applies from the next request",
+    )
+    def put_faults(backend: Backend, spec: FaultSpec) -> FaultSpec:
+        check(backend)
+        state.faults[backend] = spec
+        return spec
+
+    return router
+
+
+def _operation_id(route: APIRoute) -> str:
+    # "customers_history" reads better in generated clients than FastAPI's
+    # default, which spells out the whole path and method.
+    return f"{route.tags[0]}_{route.name}" if route.tags else route.name
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def create_app(
+    state: MockState,
+    *,
+    backends: set[Backend] | None = None,
+    decisions_db: Path | None = None,
+) -> FastAPI:
+    """The mock services over ``state``; ``backends`` serves a subset (others 404)."""
+    served = frozenset(backends) if backends is not None else frozenset(Backend)
+    app = FastAPI(
+        title="Advisor TUI mock backends",
+        version="1",
+        description=(mock.__doc__ or "").strip()
+        + "\n\nEach backend lives under its own prefix: "
+        + ", ".join(f"`{routes.PREFIXES[b]}` ({b.value})" for b in Backend if b in served)
+        + f". Fault injection is under `{routes.ADMIN_PREFIX}`.",
+        generate_unique_id_function=_operation_id,
+    )
+    for backend in Backend:
+        if backend in served:
+            app.include_router(
+                _backend_router(backend, state, decisions_db),
+                prefix=routes.PREFIXES[backend],
+                tags=[backend.value],
+            )
+    app.include_router(_admin_router(state, served), prefix=routes.ADMIN_PREFIX, tags=["admin"])
+
+    # Every error body is an ErrorBody, so a client has one error shape to parse;
+    # FastAPI's own 422 carries a list there instead of a string.
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = ErrorBody(detail=_describe_validation(exc))
+        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    app.add_middleware(FaultInjectionMiddleware, state=state, backends=served)
+    return app

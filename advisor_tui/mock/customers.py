@@ -1,0 +1,283 @@
+"""Customers mock backend: search, profile, history, follow-ups and notes.
+
+Search reads the *shape* of what the advisor typed, the way a real front door
+would, so one box takes an account number, phone, email, social handle,
+postcode + surname, or a name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from advisor_tui.contract import (
+    Channel,
+    CustomerProfile,
+    CustomerSummary,
+    ErrorBody,
+    FollowUp,
+    FollowUpCreate,
+    HistoryEvent,
+    HistoryPage,
+    Note,
+    NoteCreate,
+    SearchField,
+    SearchResult,
+    routes,
+)
+from advisor_tui.mock.state import CustomerRecord, MockState
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {status.HTTP_409_CONFLICT: {"model": ErrorBody}}
+
+# UK postcode: outward code (area letters, district digit, optional letter or
+# digit), then inward code (digit + two letters); the space is optional.
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+_ACCOUNT_DIGITS = re.compile(r"^[0-9]{6,12}$")
+
+
+def normalise_phone(text: str) -> str | None:
+    """National form ``0XXXXXXXXXX`` of a UK number, or None if it is not one."""
+    compact = _PHONE_PUNCTUATION.sub("", text)
+    if compact.startswith("+44"):
+        compact = "0" + compact[3:].removeprefix("0")
+    if compact.startswith("0") and compact.isdigit() and 10 <= len(compact) <= 11:
+        return compact
+    return None
+
+
+def normalise_postcode(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper()
+
+
+def parse_query(query: str) -> tuple[SearchField, str, str]:
+    """What the query is, and the key (and, for postcode + surname, the surname).
+
+    Returns ``(field, key, surname)``; ``surname`` is empty except for
+    postcode searches. The order matters: a phone number is also all digits,
+    so it is recognised before an account number.
+    """
+    text = query.strip()
+    phone = normalise_phone(text) if text[:1] in ("0", "+") else None
+    if phone is not None:
+        return SearchField.PHONE, phone, ""
+    if _ACCOUNT_DIGITS.match(text.replace(" ", "")):
+        return SearchField.ACCOUNT_NUMBER, text.replace(" ", ""), ""
+    if text.startswith("@"):
+        return SearchField.SOCIAL_HANDLE, text.lower(), ""
+    if "@" in text and "." in text:
+        return SearchField.EMAIL, text.lower(), ""
+    postcode = _POSTCODE.search(text)
+    if postcode is not None:
+        rest = (text[: postcode.start()] + " " + text[postcode.end() :]).split()
+        key = normalise_postcode(postcode.group(1) + postcode.group(2))
+        return SearchField.POSTCODE_SURNAME, key, " ".join(rest).lower()
+    return SearchField.NAME, text.lower(), ""
+
+
+def _surname_matches(name: str, surname: str) -> bool:
+    # Matching the end of the name, on a word boundary, takes multi-word
+    # surnames ("van der Berg") and ignores titles and first names.
+    lowered = name.lower()
+    return lowered == surname or lowered.endswith(" " + surname)
+
+
+def _customer_numbers(profile: CustomerProfile) -> set[str]:
+    numbers = {normalise_phone(p) for p in profile.phones}
+    # Product numbers (landline, Call Sign, mobile) are searchable too: the
+    # customer often quotes the number that is broken, not their contact number.
+    numbers |= {normalise_phone(p.number) for p in profile.products if p.number}
+    return {n for n in numbers if n is not None}
+
+
+def _matches(profile: CustomerProfile, field: SearchField, key: str, surname: str) -> bool:
+    match field:
+        case SearchField.PHONE:
+            return key in _customer_numbers(profile)
+        case SearchField.ACCOUNT_NUMBER:
+            return profile.account_number.replace(" ", "") == key
+        case SearchField.SOCIAL_HANDLE:
+            return key in {h.lower() for h in profile.social_handles}
+        case SearchField.EMAIL:
+            return key in {e.lower() for e in profile.emails}
+        case SearchField.POSTCODE_SURNAME:
+            if normalise_postcode(profile.postcode) != key:
+                return False
+            # A postcode alone lists everyone there: the advisor then picks by name.
+            return not surname or _surname_matches(profile.name, surname)
+        case SearchField.NAME:
+            return bool(key) and key in profile.name.lower()
+    raise AssertionError(f"unhandled search field {field}")  # pragma: no cover
+
+
+def search(state: MockState, query: str) -> SearchResult:
+    field, key, surname = parse_query(query)
+    matches = [
+        CustomerSummary(
+            id=record.profile.id,
+            account_number=record.profile.account_number,
+            name=record.profile.name,
+            postcode=record.profile.postcode,
+            segment=record.profile.segment,
+            matched_on=field,
+        )
+        for record in state.customers.values()
+        if _matches(record.profile, field, key, surname)
+    ]
+    return SearchResult(query=query, matches=matches)
+
+
+def get_record(state: MockState, customer_id: str) -> CustomerRecord:
+    record = state.customers.get(customer_id)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown customer {customer_id!r}")
+    return record
+
+
+def _conflict(kind: str, item_id: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_409_CONFLICT,
+        detail=f"{kind} {item_id} already exists with a different body",
+    )
+
+
+def build_router(state: MockState) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(routes.SEARCH, response_model=SearchResult, summary="Find customers")
+    def search_customers(
+        q: Annotated[
+            str,
+            Query(
+                min_length=1,
+                description="Account number, phone, email, @handle, postcode + surname, or name.",
+            ),
+        ],
+    ) -> SearchResult:
+        return search(state, q)
+
+    @router.get(routes.PROFILE, response_model=CustomerProfile, responses=_NOT_FOUND)
+    def profile(customer_id: str) -> CustomerProfile:
+        record = get_record(state, customer_id)
+        # Follow-ups live on the record so POSTs show up in the profile at once.
+        return record.profile.model_copy(update={"follow_ups": _sorted_follow_ups(record)})
+
+    @router.get(
+        routes.HISTORY,
+        response_model=HistoryPage,
+        responses={**_NOT_FOUND, status.HTTP_400_BAD_REQUEST: {"model": ErrorBody}},
+        summary="History across every channel, newest first",
+    )
+    def history(
+        customer_id: str,
+        cursor: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=routes.HISTORY_PAGE_MAX)] = 50,
+        channel: Channel | None = None,
+        q: str | None = None,
+    ) -> HistoryPage:
+        record = get_record(state, customer_id)
+        try:
+            return record.history.page(cursor, limit, channel, q)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
+
+    @router.get(routes.HISTORY_EVENT, response_model=HistoryEvent, responses=_NOT_FOUND)
+    def history_event(customer_id: str, event_id: str) -> HistoryEvent:
+        event = get_record(state, customer_id).history.get(event_id)
+        if event is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown event {event_id!r}")
+        return event
+
+    @router.get(
+        routes.FOLLOW_UPS,
+        response_model=list[FollowUp],
+        responses=_NOT_FOUND,
+        summary="Follow-ups, soonest due first",
+    )
+    def list_follow_ups(customer_id: str) -> list[FollowUp]:
+        return _sorted_follow_ups(get_record(state, customer_id))
+
+    @router.post(
+        routes.FOLLOW_UPS,
+        response_model=FollowUp,
+        status_code=status.HTTP_201_CREATED,
+        responses={**_NOT_FOUND, **_CONFLICT},
+        summary="Create a follow-up (idempotent by id: a replay answers 200)",
+    )
+    def create_follow_up(customer_id: str, body: FollowUpCreate, response: Response) -> FollowUp:
+        record = get_record(state, customer_id)
+        existing = _find_follow_up(state, body.id)
+        if existing is not None:
+            same = existing.customer_id == customer_id and _create_part(existing) == body
+            if not same:
+                raise _conflict("follow-up", body.id)
+            response.status_code = status.HTTP_200_OK
+            return existing
+        follow_up = FollowUp(**body.model_dump(), customer_id=customer_id, created_at=state.clock())
+        record.follow_ups.append(follow_up)
+        return follow_up
+
+    @router.get(
+        routes.NOTES,
+        response_model=list[Note],
+        responses=_NOT_FOUND,
+        summary="Notes, newest first",
+    )
+    def list_notes(customer_id: str) -> list[Note]:
+        record = get_record(state, customer_id)
+        return sorted(record.notes, key=lambda n: (n.at, n.id), reverse=True)
+
+    @router.post(
+        routes.NOTES,
+        response_model=Note,
+        status_code=status.HTTP_201_CREATED,
+        responses={**_NOT_FOUND, **_CONFLICT},
+        summary="Add a note (idempotent by id: a replay answers 200)",
+    )
+    def create_note(customer_id: str, body: NoteCreate, response: Response) -> Note:
+        record = get_record(state, customer_id)
+        existing = _find_note(state, body.id)
+        if existing is not None:
+            same = (
+                existing.customer_id == customer_id
+                and NoteCreate(id=existing.id, author=existing.author, text=existing.text) == body
+            )
+            if not same:
+                raise _conflict("note", body.id)
+            response.status_code = status.HTTP_200_OK
+            return existing
+        note = Note(**body.model_dump(), customer_id=customer_id, at=state.clock())
+        record.notes.append(note)
+        return note
+
+    return router
+
+
+def _sorted_follow_ups(record: CustomerRecord) -> list[FollowUp]:
+    return sorted(record.follow_ups, key=lambda f: (f.due_at, f.id))
+
+
+def _create_part(follow_up: FollowUp) -> FollowUpCreate:
+    fields = {name: getattr(follow_up, name) for name in FollowUpCreate.model_fields}
+    return FollowUpCreate(**fields)
+
+
+# Ids are ULIDs chosen by the client, unique across customers: a replay to a
+# different customer is a different request, so the search spans them all.
+def _find_follow_up(state: MockState, follow_up_id: str) -> FollowUp | None:
+    for record in state.customers.values():
+        for follow_up in record.follow_ups:
+            if follow_up.id == follow_up_id:
+                return follow_up
+    return None
+
+
+def _find_note(state: MockState, note_id: str) -> Note | None:
+    for record in state.customers.values():
+        for note in record.notes:
+            if note.id == note_id:
+                return note
+    return None

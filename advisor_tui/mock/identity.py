@@ -1,0 +1,79 @@
+"""Identity mock backend: who the caller is, resolved from the bearer token.
+
+``require_advisor`` is shared with the other mock routers (decisions) so every
+backend resolves the caller the same way and answers 401 the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, status
+
+from advisor_tui.contract import Advisor, ErrorBody, routes
+from advisor_tui.mock.state import MockState
+
+_UNAUTHORISED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: {"model": ErrorBody}
+}
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_advisor(state: MockState, authorization: str | None) -> Advisor:
+    """The advisor the bearer token belongs to; HTTP 401 when missing or unknown.
+
+    The detail never echoes the token: a mistyped secret must not end up in a
+    client's error message or log.
+    """
+    token = bearer_token(authorization)
+    if token is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    advisor = state.advisor_for_token(token)
+    if advisor is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="unknown bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return advisor
+
+
+def current_advisor(state: MockState) -> Callable[..., Advisor]:
+    """A FastAPI dependency resolving the caller: ``Depends(current_advisor(state))``."""
+
+    def dependency(authorization: Annotated[str | None, Header()] = None) -> Advisor:
+        return require_advisor(state, authorization)
+
+    return dependency
+
+
+def build_router(state: MockState) -> APIRouter:
+    router = APIRouter()
+    # A default rather than an Annotated[...] alias: annotations are strings here
+    # (postponed evaluation) and FastAPI cannot resolve a closure's ``state``.
+    caller = Depends(current_advisor(state))
+
+    @router.get(
+        routes.ME,
+        response_model=Advisor,
+        responses=_UNAUTHORISED,
+        summary="The advisor the bearer token belongs to",
+    )
+    def me(advisor: Advisor = caller) -> Advisor:
+        return advisor
+
+    return router

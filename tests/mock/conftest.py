@@ -1,0 +1,38 @@
+"""Fixtures for the mock backends: seed state at a fixed moment, the app, a client.
+
+``NOW`` is the seed scenarios' anchor, so times in assertions read exactly as
+written in the scenario files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from advisor_tui.mock.app import create_app
+from advisor_tui.mock.scenario import load_state
+from advisor_tui.mock.state import MockState
+
+NOW = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
+ADVISOR = {"Authorization": "Bearer demo-advisor"}
+
+
+@pytest.fixture
+def state() -> MockState:
+    return load_state(now=NOW)
+
+
+@pytest.fixture
+def app(state: MockState) -> FastAPI:
+    return create_app(state)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        yield client
