@@ -1,1 +1,169 @@
-"""clients."""
+"""Typed async HTTP clients, one per backend, returning contract models and raising
+typed errors. Nothing here imports Textual: scripts and tests use them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+from advisor_tui.clients._http import (
+    BackendHttp,
+    CallHealth,
+    HealthCallback,
+    HealthState,
+    RetryPolicy,
+)
+from advisor_tui.clients.actions import ActionsClient
+from advisor_tui.clients.customers import CustomersClient
+from advisor_tui.clients.decisions import DecisionsClient
+from advisor_tui.clients.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    BadRequest,
+    Conflict,
+    ContractViolation,
+    Forbidden,
+    NotFound,
+    Unauthorised,
+)
+from advisor_tui.clients.faults import FaultsClient
+from advisor_tui.clients.identity import IdentityClient
+from advisor_tui.config.settings import Settings
+
+from advisor_tui.contract.common import Backend
+from advisor_tui.contract.routes import PREFIXES
+
+# Base URL used with an injected in-process transport when no URLs are configured:
+# the host is never resolved, the transport answers every request itself.
+IN_PROCESS_BASE_URL = "http://mock.invalid"
+
+C = TypeVar("C", bound=BackendHttp)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    r = settings.retry
+    return RetryPolicy(
+        attempts=r.attempts, initial=r.initial, maximum=r.max, jitter=r.jitter, total=r.total
+    )
+
+
+def http_timeout(settings: Settings) -> httpx.Timeout:
+    t = settings.timeouts
+    return httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
+
+
+@dataclass
+class Backends:
+    """The five clients an advisor screen needs, built from one ``Settings``."""
+
+    identity: IdentityClient
+    customers: CustomersClient
+    faults: FaultsClient
+    actions: ActionsClient
+    decisions: DecisionsClient
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        base_url: str | None = None,
+        on_health: HealthCallback | None = None,
+    ) -> Self:
+        """Build every client.
+
+        URLs come from ``settings``; ``base_url`` instead points all five at one
+        server laid out like the mock (``/<backend>`` prefixes), e.g. the demo's
+        loopback server. With no URLs configured (the demo) a ``transport`` is
+        required, e.g. ``httpx.ASGITransport(app=create_app(state))``.
+        """
+        urls: dict[Backend, str] = {}
+        if base_url is None and settings.is_demo:
+            if transport is None:
+                raise ValueError(
+                    "no backend URLs configured: pass base_url or an in-process transport"
+                )
+            base_url = IN_PROCESS_BASE_URL
+        for backend in Backend:
+            if base_url is not None:
+                urls[backend] = base_url.rstrip("/") + PREFIXES[backend]
+            else:
+                urls[backend] = str(settings.backends.url(backend))
+
+        def make(client_cls: type[C]) -> C:
+            return client_cls(
+                urls[client_cls.backend],
+                token=settings.token,
+                timeout=http_timeout(settings),
+                retry=retry_policy(settings),
+                transport=transport,
+                slow_ms=settings.slow_ms,
+                on_health=on_health,
+            )
+
+        return cls(
+            identity=make(IdentityClient),
+            customers=make(CustomersClient),
+            faults=make(FaultsClient),
+            actions=make(ActionsClient),
+            decisions=make(DecisionsClient),
+        )
+
+    def __iter__(self) -> Iterator[BackendHttp]:
+        return iter((self.identity, self.customers, self.faults, self.actions, self.decisions))
+
+    def client(self, backend: Backend) -> BackendHttp:
+        client: BackendHttp = getattr(self, backend.value)
+        return client
+
+    def health(self) -> dict[Backend, CallHealth]:
+        """The latest call outcome per backend, for the header's health lights."""
+        return {c.backend: c.last_call for c in self}
+
+    async def aclose(self) -> None:
+        for client in self:
+            await client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+__all__ = [
+    "IN_PROCESS_BASE_URL",
+    "ActionsClient",
+    "BackendError",
+    "BackendHttp",
+    "BackendTimeout",
+    "BackendUnavailable",
+    "Backends",
+    "BadRequest",
+    "CallHealth",
+    "Conflict",
+    "ContractViolation",
+    "CustomersClient",
+    "DecisionsClient",
+    "FaultsClient",
+    "Forbidden",
+    "HealthCallback",
+    "HealthState",
+    "IdentityClient",
+    "NotFound",
+    "RetryPolicy",
+    "Unauthorised",
+    "http_timeout",
+    "retry_policy",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field, computed_field
+from pydantic import Field
 
 from advisor_tui.contract._base import ContractModel, Pence, Ulid, UtcDatetime
 
@@ -86,14 +86,14 @@ class PriceChange(ContractModel):
     inflation_percent: float = Field(description="The inflation figure the rise is judged against.")
     inflation_measure: str = "CPI"
 
-    @computed_field  # type: ignore[prop-decorator]
+    # Plain properties, not computed fields: a computed field is serialised, and
+    # extra="forbid" would then reject it when the client reads it back.
     @property
     def rise_percent(self) -> float:
         if self.old_monthly_pence == 0:
             return 0.0
         return round((self.new_monthly_pence / self.old_monthly_pence - 1) * 100, 2)
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def above_inflation(self) -> bool:
         return self.rise_percent > self.inflation_percent

@@ -1,0 +1,389 @@
+"""The HTTP layer every backend client shares: one reused ``httpx.AsyncClient``,
+a retry policy, typed errors, response validation and a per-backend health record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, ClassVar, NoReturn, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from advisor_tui.clients.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    BadRequest,
+    Conflict,
+    ContractViolation,
+    Forbidden,
+    NotFound,
+    Unauthorised,
+)
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
+from advisor_tui.contract import routes
+from advisor_tui.contract._base import utcnow
+from advisor_tui.contract.common import Backend, Health
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+# Answers that mean "try again later" from a gateway or an overloaded service.
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_MAX_DETAIL = 200
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded in attempts and in total time.
+
+    Defaults follow stamina's (initial 0.1 s, max 5 s), with fewer attempts and
+    a shorter budget because an advisor is waiting on the other end.
+    """
+
+    attempts: int = 3
+    initial: float = 0.1
+    maximum: float = 5.0
+    jitter: float = 0.5
+    total: float = 10.0
+
+    def backoff(self, retry: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
+        base = self.initial * 2.0 ** (retry - 1)
+        return min(self.maximum, base + rng.uniform(0, self.jitter))
+
+
+class HealthState(StrEnum):
+    UNKNOWN = "unknown"
+    OK = "ok"
+    SLOW = "slow"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class CallHealth:
+    """The outcome of the latest call to one backend, for a health light."""
+
+    state: HealthState = HealthState.UNKNOWN
+    latency_ms: float | None = None
+    at: datetime | None = None
+    reason: str | None = None
+
+
+HealthCallback = Callable[[Backend, CallHealth], None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _BearerAuth(httpx.Auth):
+    """Adds the bearer token per request, so it never sits in ``client.headers``
+    (which a debugging ``repr`` or a log line could show)."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(**********)"
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way that may be retried; carries the final error."""
+
+    def __init__(self, error: BackendError) -> None:
+        self.error = error
+
+
+@dataclass
+class _Attempts:
+    started: float
+    count: int = 0
+
+
+# Building a TypeAdapter compiles a validator; do it once per response type, not per call.
+@functools.cache
+def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+@functools.cache
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def path(template: str, **params: str) -> str:
+    """Fill a route template, escaping each value so an id cannot change the path."""
+    return template.format(**{k: quote(v, safe="") for k, v in params.items()})
+
+
+class BackendHttp:
+    """Base of the five backend clients.
+
+    One ``httpx.AsyncClient`` per backend, made once and reused, so connections
+    are pooled. Subclasses set ``backend`` and add typed methods on top of
+    ``get_model`` / ``get_list`` / ``post_model``.
+    """
+
+    backend: ClassVar[Backend]
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: SecretStr | str | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        slow_ms: float = 1000,
+        on_health: HealthCallback | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.timeout = timeout or httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+        self.retry = retry or RetryPolicy()
+        self.slow_ms = slow_ms
+        self.on_health = on_health
+        self.last_call = CallHealth()
+        secret = SecretStr(token) if isinstance(token, str) else token
+        # Kept to scrub it from any server text we quote in an error message.
+        self._secret = secret
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=self.timeout,
+            transport=transport,
+            auth=_BearerAuth(secret) if secret is not None else None,
+            headers={"Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._client.base_url)!r})"
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- typed calls ---------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """The backend's own health route (the ``last_call`` record is updated too)."""
+        return await self.get_model(routes.HEALTH, Health)
+
+    async def get_model(
+        self, url: str, model: type[M], params: Mapping[str, Any] | None = None
+    ) -> M:
+        result: M = await self._call("GET", url, _adapter(model), params=params)
+        return result
+
+    async def get_list(
+        self, url: str, model: type[M], params: Mapping[str, Any] | None = None
+    ) -> list[M]:
+        result: list[M] = await self._call("GET", url, _list_adapter(model), params=params)
+        return result
+
+    async def post_model(
+        self, url: str, body: BaseModel, model: type[M], idempotency_key: str | None = None
+    ) -> M:
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key is not None:
+            headers[routes.IDEMPOTENCY_HEADER] = idempotency_key
+        result: M = await self._call(
+            "POST",
+            url,
+            _adapter(model),
+            content=body.model_dump_json().encode(),
+            headers=headers,
+            retryable=idempotency_key is not None,
+        )
+        return result
+
+    # -- machinery -----------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        adapter: TypeAdapter[Any],
+        *,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        retryable: bool | None = None,
+    ) -> Any:
+        """Send with retries where they are safe; return the validated body or raise."""
+        # GETs are safe to repeat; a POST only when it carries its idempotency
+        # key, because then the backend answers a repeat as it answered the first.
+        may_retry = method == "GET" if retryable is None else retryable
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        attempts = _Attempts(started=time.monotonic())
+        while True:
+            attempts.count += 1
+            try:
+                response = await self._attempt(method, url, query, content, headers)
+            except _Retry as retry:
+                delay = self._next_delay(attempts) if may_retry else None
+                if delay is None:
+                    self._fail(attempts, retry.error)
+                log.info(
+                    "%s %s %s: %s; retry %d in %.2fs",
+                    self.backend.value,
+                    method,
+                    url,
+                    retry.error.message,
+                    attempts.count,
+                    delay,
+                )
+                await self._sleep(delay)
+                continue
+            except BackendError as error:
+                self._fail(attempts, error)
+            try:
+                value = adapter.validate_json(response.content)
+            except ValidationError as exc:
+                violation = ContractViolation.from_validation(
+                    self.backend, exc, status=response.status_code
+                )
+                log.warning("%s %s: %s", method, url, violation)
+                self._fail(attempts, violation)
+            self._record_ok(attempts)
+            return value
+
+    def _next_delay(self, attempts: _Attempts) -> float | None:
+        if attempts.count >= self.retry.attempts:
+            return None
+        delay = self.retry.backoff(attempts.count, self._rng)
+        if time.monotonic() - attempts.started + delay > self.retry.total:
+            return None
+        return delay
+
+    def _record_ok(self, attempts: _Attempts) -> None:
+        latency = (time.monotonic() - attempts.started) * 1000
+        state = HealthState.SLOW if latency > self.slow_ms else HealthState.OK
+        self._record(state, latency, None)
+
+    def _fail(self, attempts: _Attempts, error: BackendError) -> NoReturn:
+        # A 4xx means the backend is up and answered; failing to answer, or
+        # answering off-contract, is what turns the light red.
+        if isinstance(error, BackendUnavailable | BackendTimeout | ContractViolation):
+            latency = (time.monotonic() - attempts.started) * 1000
+            self._record(HealthState.DOWN, latency, error.reason)
+        else:
+            self._record_ok(attempts)
+        raise error from None
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any],
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        # httpx's own timeouts do not apply to in-process transports such as
+        # ASGITransport, so a hung handler would hang us too; this deadline
+        # bounds every attempt whatever the transport.
+        deadline = self.timeout.connect or 0.0
+        deadline += self.timeout.read or 0.0
+        try:
+            async with asyncio.timeout(deadline or None):
+                response = await self._client.request(
+                    method, url, params=params, content=content, headers=headers
+                )
+                await response.aread()
+        except (TimeoutError, httpx.TimeoutException):
+            raise _Retry(
+                BackendTimeout(self.backend, f"{method} {url}: no answer within {deadline:g}s")
+            ) from None
+        except httpx.TransportError as exc:
+            raise _Retry(
+                BackendUnavailable(
+                    self.backend, f"{method} {url}: {type(exc).__name__}: {self._scrub(str(exc))}"
+                )
+            ) from None
+        if response.is_success:
+            return response
+        raise self._status_error(method, url, response)
+
+    def _status_error(self, method: str, url: str, response: httpx.Response) -> Exception:
+        status = response.status_code
+        detail = self._detail(response)
+        message = f"{method} {url}: HTTP {status}" + (f": {detail}" if detail else "")
+        if status in _RETRY_STATUSES or (status == 500 and method == "GET"):
+            return _Retry(BackendUnavailable(self.backend, message, status=status))
+        error_type: type[BackendError]
+        if status >= 500 or status == 429:
+            error_type = BackendUnavailable
+        elif status == 401:
+            error_type = Unauthorised
+        elif status == 403:
+            error_type = Forbidden
+        elif status == 404:
+            error_type = NotFound
+        elif status == 409:
+            error_type = Conflict
+        elif 400 <= status < 500:
+            error_type = BadRequest
+        else:
+            # 1xx/3xx: we never ask for redirects, so one is a misconfigured URL
+            # or a backend off-contract.
+            return ContractViolation(self.backend, message, status=status)
+        return error_type(self.backend, message, status=status)
+
+    def _detail(self, response: httpx.Response) -> str:
+        """The server's explanation, short and token-free, for the error message."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        detail = body.get("detail") if isinstance(body, dict) else None
+        if isinstance(detail, list):
+            # FastAPI's 422: a list of {loc, msg}; name the fields it complains about.
+            parts = []
+            for item in detail[:3]:
+                if isinstance(item, dict):
+                    loc = ".".join(str(p) for p in item.get("loc", []))
+                    parts.append(f"{loc}: {item.get('msg', '')}")
+            detail = "; ".join(parts)
+        if not isinstance(detail, str):
+            return ""
+        return self._scrub(detail)[:_MAX_DETAIL]
+
+    def _scrub(self, text: str) -> str:
+        if self._secret is not None:
+            token = self._secret.get_secret_value()
+            if token:
+                text = text.replace(token, "**********")
+        return text
+
+    def _record(self, state: HealthState, latency_ms: float | None, reason: str | None) -> None:
+        self.last_call = CallHealth(state=state, latency_ms=latency_ms, at=utcnow(), reason=reason)
+        if self.on_health is not None:
+            self.on_health(self.backend, self.last_call)

@@ -1,0 +1,77 @@
+"""Customers backend client: search, profile, paged history, follow-ups and notes."""
+
+from __future__ import annotations
+
+from advisor_tui.clients._http import BackendHttp, path
+
+from advisor_tui.contract import routes
+from advisor_tui.contract.common import Backend
+from advisor_tui.contract.customers import (
+    Channel,
+    CustomerProfile,
+    FollowUp,
+    FollowUpCreate,
+    HistoryEvent,
+    HistoryPage,
+    Note,
+    NoteCreate,
+    SearchResult,
+)
+
+
+class CustomersClient(BackendHttp):
+    backend = Backend.CUSTOMERS
+
+    async def search(self, q: str) -> SearchResult:
+        """Account number, phone, email, postcode + surname, or social handle."""
+        return await self.get_model(routes.SEARCH, SearchResult, {"q": q})
+
+    async def profile(self, customer_id: str) -> CustomerProfile:
+        return await self.get_model(path(routes.PROFILE, customer_id=customer_id), CustomerProfile)
+
+    async def history(
+        self,
+        customer_id: str,
+        cursor: str | None = None,
+        limit: int = 50,
+        channel: Channel | None = None,
+        query: str | None = None,
+    ) -> HistoryPage:
+        """One page of history, newest first; pass ``next_cursor`` back for older events."""
+        if not 1 <= limit <= routes.HISTORY_PAGE_MAX:
+            raise ValueError(f"limit must be 1..{routes.HISTORY_PAGE_MAX}, got {limit}")
+        params = {
+            "cursor": cursor,
+            "limit": limit,
+            "channel": channel.value if channel is not None else None,
+            "q": query or None,
+        }
+        return await self.get_model(
+            path(routes.HISTORY, customer_id=customer_id), HistoryPage, params
+        )
+
+    async def history_event(self, customer_id: str, event_id: str) -> HistoryEvent:
+        return await self.get_model(
+            path(routes.HISTORY_EVENT, customer_id=customer_id, event_id=event_id), HistoryEvent
+        )
+
+    async def follow_ups(self, customer_id: str) -> list[FollowUp]:
+        return await self.get_list(path(routes.FOLLOW_UPS, customer_id=customer_id), FollowUp)
+
+    async def create_follow_up(self, customer_id: str, follow_up: FollowUpCreate) -> FollowUp:
+        # The client-chosen ULID is the idempotency key, so a retry after a lost
+        # answer cannot create the follow-up twice.
+        return await self.post_model(
+            path(routes.FOLLOW_UPS, customer_id=customer_id),
+            follow_up,
+            FollowUp,
+            idempotency_key=follow_up.id,
+        )
+
+    async def notes(self, customer_id: str) -> list[Note]:
+        return await self.get_list(path(routes.NOTES, customer_id=customer_id), Note)
+
+    async def add_note(self, customer_id: str, note: NoteCreate) -> Note:
+        return await self.post_model(
+            path(routes.NOTES, customer_id=customer_id), note, Note, idempotency_key=note.id
+        )
