@@ -1,0 +1,305 @@
+"""``advisor-tui decisions ...``: the local decision log from a shell.
+
+Each ``cmd_*`` function is one subcommand; ``advisor_tui.cli`` wires them into
+argparse. They take the store path and the streams to write to, and return the
+process exit code:
+
+====  ==============================================================
+code  meaning
+====  ==============================================================
+0     done: listed, reported, everything delivered, chain intact, exported
+1     a problem was found: ``sync`` left decisions undelivered (pending,
+      or refused by the server); ``verify`` found a broken record
+2     could not run: no store at the path, not a decision store, bad argument
+====  ==============================================================
+
+``list`` and ``status`` on a path with no store report an empty log (exit 0):
+a fresh install has recorded nothing yet. ``verify`` and ``export`` exit 2
+there instead, since an absent log must not read as an intact one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from pydantic import ValidationError
+
+from advisor_tui.contract import DecisionKind
+from advisor_tui.store.decisions import DecisionStore, DeliveryStatus, StoredDecision, StoreStatus
+from advisor_tui.store.export import FORMATS, ExportFormat, export
+from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
+from advisor_tui.store.verify import verify
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+KINDS = tuple(k.value for k in DecisionKind)
+STATUSES = tuple(s.value for s in DeliveryStatus)
+
+
+class ClosableRecorder(DecisionRecorder, Protocol):
+    """A decisions client the command owns: ``DecisionsClient`` fits."""
+
+    async def aclose(self) -> None: ...
+
+
+ClientFactory = Callable[[], ClosableRecorder]
+
+
+# -- list ------------------------------------------------------------------
+
+_LIST_COLUMNS = (
+    ("SEQ", 6),
+    ("DECIDED (UTC)", 16),
+    ("CUSTOMER", 12),
+    ("KIND", 8),
+    ("ACTION", 28),
+    ("REASON", 18),
+    ("APPROVAL", 8),
+    ("STATUS", 9),
+    ("ID", 26),
+)
+
+
+def cmd_list(
+    store_path: Path,
+    customer: str | None,
+    kind: str | None,
+    status: str | None,
+    out: TextIO,
+    *,
+    limit: int = 50,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Newest first, at most ``limit`` rows, as a fixed-width table."""
+    problem = _check_filters(kind, status) or (None if limit >= 1 else "--limit must be >= 1")
+    if problem:
+        print(f"decisions list: {problem}", file=err)
+        return EXIT_USAGE
+    if not store_path.exists():
+        print(f"no decisions recorded yet ({store_path})", file=out)
+        return EXIT_OK
+    try:
+        with DecisionStore(store_path) as store:
+            page = store.list(customer_id=customer, kind=kind, status=status, limit=limit)
+    except sqlite3.DatabaseError as exc:
+        return _unreadable("list", store_path, exc, err)
+    print(_table_row([name for name, _ in _LIST_COLUMNS]), file=out)
+    for record in page.items:
+        print(_table_row(_list_cells(record)), file=out)
+    more = f"; more with --limit above {limit}" if page.next_cursor is not None else ""
+    print(f"{len(page.items)} decision(s){more}", file=out)
+    return EXIT_OK
+
+
+def _list_cells(record: StoredDecision) -> list[str]:
+    try:
+        decision = record.decision
+    except ValidationError:
+        # Listed anyway: hiding a record because someone broke it would be worse.
+        action, reason, approval = "(unreadable: run decisions verify)", "", ""
+    else:
+        action, reason = decision.action_label, decision.reason_code or ""
+        approval = "needed" if decision.needs_approval else ""
+    return [
+        str(record.seq),
+        record.decided_at.strftime("%Y-%m-%d %H:%M"),
+        record.customer_id,
+        record.kind,
+        action,
+        reason,
+        approval,
+        record.status.value,
+        record.id,
+    ]
+
+
+def _table_row(cells: list[str]) -> str:
+    parts = []
+    for (_, width), cell in zip(_LIST_COLUMNS, cells, strict=True):
+        text = _printable(cell)
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        parts.append(text.ljust(width))
+    return "  ".join(parts).rstrip()
+
+
+def _printable(text: str) -> str:
+    """Control characters out: free text typed by someone else must not be able
+    to move the cursor or recolour the advisor's terminal."""
+    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+# -- status ----------------------------------------------------------------
+
+
+def cmd_status(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> int:
+    """Pending, delivered and refused counts and the last delivery error. Exit 0
+    whenever the store is readable: this reports, ``sync`` is what signals."""
+    if not store_path.exists():
+        status = StoreStatus(0, 0, 0, None, None)
+    else:
+        try:
+            with DecisionStore(store_path) as store:
+                status = store.status()
+        except sqlite3.DatabaseError as exc:
+            return _unreadable("status", store_path, exc, err)
+    print(f"store:        {store_path}", file=out)
+    print(f"pending:      {status.pending}", file=out)
+    print(f"delivered:    {status.delivered}", file=out)
+    if status.rejected:
+        print(f"refused:      {status.rejected} (the server will not accept these)", file=out)
+    print(f"last attempt: {_when(status.last_attempt_at)}", file=out)
+    print(f"last error:   {_printable(status.last_error or 'none')}", file=out)
+    return EXIT_OK
+
+
+def _when(at: datetime | None) -> str:
+    return "never" if at is None else at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -- sync ------------------------------------------------------------------
+
+
+async def sync(store: DecisionStore, client: DecisionRecorder) -> DeliveryResult:
+    """One delivery pass now, for callers already inside an event loop."""
+    return await DecisionOutbox(store, client).deliver_pending()
+
+
+def cmd_sync(
+    store_path: Path,
+    client_factory: ClientFactory,
+    out: TextIO,
+    *,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Deliver every pending decision now. Exit 1 if any remain undelivered."""
+    if not store_path.exists():
+        print("nothing to deliver: no decisions recorded yet", file=out)
+        return EXIT_OK
+
+    async def run(store: DecisionStore) -> DeliveryResult:
+        client = client_factory()
+        try:
+            return await sync(store, client)
+        finally:
+            await client.aclose()
+
+    try:
+        with DecisionStore(store_path) as store:
+            result = asyncio.run(run(store))
+            refused = store.status().rejected
+    except sqlite3.DatabaseError as exc:
+        return _unreadable("sync", store_path, exc, err)
+    print(
+        f"delivered {result.delivered}, still pending {result.remaining}, "
+        f"refused by the server {refused}",
+        file=out,
+    )
+    if result.last_error:
+        print(f"last error: {_printable(result.last_error)}", file=err)
+    return EXIT_OK if result.remaining == 0 and refused == 0 else EXIT_PROBLEM
+
+
+# -- verify ----------------------------------------------------------------
+
+
+def cmd_verify(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> int:
+    """Check the hash chain. Exit 0 intact, 1 with the first broken record named."""
+    try:
+        report = verify(store_path)
+    except FileNotFoundError:
+        print(f"decisions verify: no decision store at {store_path}", file=err)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as exc:
+        return _unreadable("verify", store_path, exc, err)
+    print(_printable(report.describe()), file=out)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+# -- export ----------------------------------------------------------------
+
+
+def cmd_export(
+    store_path: Path,
+    fmt: str,
+    output: Path | None,
+    out: TextIO,
+    *,
+    customer: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Stream the log as CSV or JSON Lines to ``out``, or to ``output`` if given.
+
+    A file is written beside its final name and renamed into place at the end,
+    so an interrupted export never leaves half a file that looks complete.
+    """
+    problem = _check_filters(kind, status)
+    if fmt not in FORMATS:
+        problem = f"--format must be one of {', '.join(FORMATS)}"
+    if problem:
+        print(f"decisions export: {problem}", file=err)
+        return EXIT_USAGE
+    export_fmt: ExportFormat = "csv" if fmt == "csv" else "jsonl"
+    if not store_path.is_file():
+        print(f"decisions export: no decision store at {store_path}", file=err)
+        return EXIT_USAGE
+    try:
+        if output is None:
+            export(store_path, export_fmt, out, customer_id=customer, kind=kind, status=status)
+            return EXIT_OK
+        n = _export_to_file(store_path, export_fmt, output, customer, kind, status)
+    except sqlite3.DatabaseError as exc:
+        return _unreadable("export", store_path, exc, err)
+    print(f"exported {n} decision(s) to {output}", file=err)
+    return EXIT_OK
+
+
+def _export_to_file(
+    store_path: Path,
+    fmt: ExportFormat,
+    output: Path,
+    customer: str | None,
+    kind: str | None,
+    status: str | None,
+) -> int:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    tmp = Path(tmp_name)
+    try:
+        # newline="": the csv module writes its own line endings.
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            n = export(store_path, fmt, f, customer_id=customer, kind=kind, status=status)
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+# -- shared ----------------------------------------------------------------
+
+
+def _check_filters(kind: str | None, status: str | None) -> str | None:
+    if kind is not None and kind not in KINDS:
+        return f"--kind must be one of {', '.join(KINDS)}"
+    if status is not None and status not in STATUSES:
+        return f"--status must be one of {', '.join(STATUSES)}"
+    return None
+
+
+def _unreadable(command: str, path: Path, exc: sqlite3.DatabaseError, err: TextIO) -> int:
+    print(f"decisions {command}: cannot read the decision store at {path}: {exc}", file=err)
+    return EXIT_USAGE
