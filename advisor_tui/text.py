@@ -62,4 +62,4 @@ def safe_text(
     multiline: bool = False,
 ) -> Text:
     """A Rich ``Text`` of untrusted ``value``: no markup parsed, no control characters."""
-    return Text(clean(value, max_len, multiline=multiline), style=style, end="")
+    return Text(clean(value, max_len, multiline=multiline), style=style)

@@ -56,8 +56,8 @@ class ParameterSpec(ContractModel):
     choices: list[str] | None = None
     permission_limit: str | None = Field(
         default=None,
-        description="Name of the advisor permission that caps this value without approval, "
-        "e.g. 'max_goodwill_credit_pence'.",
+        description="Name of the advisor permission that caps, without approval, how far "
+        "this value may go above its minimum, e.g. 'max_goodwill_credit_pence'.",
     )
 
 

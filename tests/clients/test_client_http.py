@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from ulid import ULID
+
 from advisor_tui.clients import (
     BackendHttp,
     Backends,
@@ -36,9 +39,6 @@ from advisor_tui.clients import (
 )
 from advisor_tui.clients.errors import BackendError
 from advisor_tui.config import Settings
-from pydantic import SecretStr
-from ulid import ULID
-
 from advisor_tui.contract import (
     ActionKind,
     Backend,

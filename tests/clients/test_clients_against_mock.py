@@ -10,6 +10,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from ulid import ULID
+
 from advisor_tui.clients import (
     Backends,
     BackendTimeout,
@@ -23,9 +26,6 @@ from advisor_tui.clients import (
     Unauthorised,
 )
 from advisor_tui.config import RetrySettings, Settings, TimeoutSettings
-from pydantic import SecretStr
-from ulid import ULID
-
 from advisor_tui.contract import (
     Advisor,
     Backend,

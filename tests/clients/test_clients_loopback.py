@@ -8,10 +8,10 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from advisor_tui.clients import Backends, BackendTimeout, BackendUnavailable, HealthState
-from advisor_tui.config import RetrySettings, Settings, TimeoutSettings
 from pydantic import SecretStr
 
+from advisor_tui.clients import Backends, BackendTimeout, BackendUnavailable, HealthState
+from advisor_tui.config import RetrySettings, Settings, TimeoutSettings
 from advisor_tui.contract import Backend, FaultSpec
 from advisor_tui.mock.app import create_app
 from advisor_tui.mock.scenario import load_state

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from advisor_tui.config import (
     CONFIG_ENV,
     MASK,
@@ -19,7 +20,6 @@ from advisor_tui.config import (
     render_settings,
     write_default_config,
 )
-
 from advisor_tui.contract import Backend
 
 ALL_URLS = "\n".join(

@@ -1,0 +1,338 @@
+"""The ``advisor-tui`` command line.
+
+With no subcommand it runs the app: against the configured backends, or, when
+none are configured, against the embedded demo (mock backends with the seed
+scenarios on loopback), and says so in its header.
+
+Exit status: 0 ok, 1 operation failed, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from advisor_tui import __version__
+from advisor_tui.config import (
+    ConfigError,
+    Settings,
+    config_path,
+    load_settings,
+    render_settings,
+    write_default_config,
+)
+from advisor_tui.contract import Backend, DecisionKind, Role
+from advisor_tui.mock.flags import FAULT_KINDS, FlagError, parse_fault_flags
+
+DEMO_TOKENS = {role: f"demo-{role.value.replace('_', '-')}" for role in Role}
+
+
+class UsageError(Exception):
+    """Bad flags or config: exit status 2 with the message, never a traceback."""
+
+
+def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="extra scenario file (JSON or TOML); repeatable",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed for faults (default 0)")
+    parser.add_argument(
+        "--latency",
+        action="append",
+        default=[],
+        metavar="BACKEND=MS[+JITTER]",
+        help="add latency to a backend ('all' for every one), e.g. faults=300+100",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="BACKEND=KIND[:RATE]",
+        help=f"inject a fault; KIND is one of {', '.join(FAULT_KINDS)}, e.g. customers=errors:0.3",
+    )
+    parser.add_argument(
+        "--decisions-db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="keep the mock decisions backend in this SQLite file (default: in memory)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor-tui",
+        description="One terminal screen for contact-centre advisors. "
+        "With no command, runs the app (the demo if no backends are configured).",
+    )
+    parser.add_argument("--version", action="version", version=f"advisor-tui {__version__}")
+    parser.add_argument("--config", type=Path, default=None, metavar="PATH", help="config file")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="run the app against the configured backends (the default)")
+
+    demo = sub.add_parser(
+        "demo", help="run the app against in-process mock backends with the seed scenarios"
+    )
+    _add_fault_flags(demo)
+    demo.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=Role.ADVISOR.value,
+        help="sign in as a demo advisor, team lead or supervisor (default advisor)",
+    )
+
+    mock = sub.add_parser("mock", help="the mock backends")
+    mock_sub = mock.add_subparsers(dest="mock_command", metavar="COMMAND", required=True)
+    serve = mock_sub.add_parser("serve", help="serve the mock backends over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument(
+        "--backends",
+        default="all",
+        metavar="LIST",
+        help="comma-separated subset to serve, e.g. customers,faults (default all)",
+    )
+    _add_fault_flags(serve)
+    openapi = mock_sub.add_parser("openapi", help="print the OpenAPI document of the contract")
+    openapi.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
+
+    config = sub.add_parser("config", help="the config file")
+    config_sub = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    config_sub.add_parser("path", help="print where the config file is read from")
+    config_sub.add_parser("show", help="print the effective settings (secrets masked)")
+    init = config_sub.add_parser("init", help="write a commented config file (mode 0600)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    _add_decisions_parser(sub)
+    return parser
+
+
+def _add_decisions_parser(sub: Any) -> None:
+    decisions = sub.add_parser(
+        "decisions", help="the local decision log: list, status, sync, verify, export"
+    )
+    decisions.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="decision store file (default: the one in the user data directory)",
+    )
+    decisions.add_argument(
+        "--demo", action="store_true", help="use the demo's decision store instead of the live one"
+    )
+    dsub = decisions.add_subparsers(dest="decisions_command", metavar="COMMAND", required=True)
+    kinds = [k.value for k in DecisionKind]
+    listing = dsub.add_parser("list", help="list recorded decisions, newest first")
+    listing.add_argument("--customer", help="only this customer id")
+    listing.add_argument("--kind", choices=kinds, help="only this kind")
+    listing.add_argument("--status", choices=["pending", "delivered", "rejected"])
+    listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    dsub.add_parser("status", help="pending count and the last delivery error")
+    sync = dsub.add_parser("sync", help="deliver pending decisions now; exit 1 if any remain")
+    sync.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="deliver to a mock-style server (e.g. advisor-tui mock serve) instead of config",
+    )
+    dsub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
+    export = dsub.add_parser("export", help="export the log as CSV or JSON Lines")
+    export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="default csv")
+    export.add_argument("--output", type=Path, default=None, metavar="PATH", help="default stdout")
+    export.add_argument("--customer", help="only this customer id")
+    export.add_argument("--kind", choices=kinds, help="only this kind")
+    export.add_argument("--status", choices=["pending", "delivered", "rejected"])
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    from advisor_tui.store import cli as store_cli
+
+    settings = _settings(args)
+    store_path = args.store or _store_path(settings, demo=args.demo)
+    command = args.decisions_command
+    if command == "list":
+        return store_cli.cmd_list(
+            store_path, args.customer, args.kind, args.status, sys.stdout, limit=args.limit
+        )
+    if command == "status":
+        return store_cli.cmd_status(store_path, sys.stdout)
+    if command == "verify":
+        return store_cli.cmd_verify(store_path, sys.stdout)
+    if command == "export":
+        return store_cli.cmd_export(
+            store_path,
+            args.format,
+            args.output,
+            sys.stdout,
+            customer=args.customer,
+            kind=args.kind,
+            status=args.status,
+        )
+    from advisor_tui.clients import DecisionsClient
+
+    if args.base_url is None and settings.is_demo:
+        raise UsageError(
+            "decisions sync: no decisions backend configured; pass --base-url, or run the "
+            "demo, which delivers its pending decisions itself"
+        )
+
+    def client() -> DecisionsClient:
+        from advisor_tui.clients import Backends
+
+        return Backends.from_settings(settings, base_url=args.base_url).decisions
+
+    return store_cli.cmd_sync(store_path, client, sys.stdout)
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    settings, warnings = load_settings(args.config, **overrides)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings
+
+
+def _mock_state(args: argparse.Namespace) -> Any:
+    from advisor_tui.mock.scenario import ScenarioError, load_state
+
+    try:
+        state = load_state(args.scenario, seed=args.seed)
+        state.faults.update(parse_fault_flags(args.latency, args.fault))
+    except (ScenarioError, FlagError) as error:
+        raise UsageError(str(error)) from None
+    return state
+
+
+def _run_app(settings: Settings, *, base_url: str | None, mode: str, store_path: Path) -> int:
+    from advisor_tui.app import AdvisorApp, validate_session_keymap
+    from advisor_tui.clients import Backends
+    from advisor_tui.session import Session
+    from advisor_tui.store.decisions import DecisionStore
+
+    try:
+        keymap = validate_session_keymap(settings.keymap)
+    except ValueError as error:
+        raise UsageError(f"config: {error}") from None
+    backends = Backends.from_settings(settings, base_url=base_url)
+    session = Session(
+        backends=backends,
+        mode=mode,
+        keymap=keymap,
+        settings=settings,
+        store=DecisionStore(store_path),
+    )
+    AdvisorApp(session).run()
+    return 0
+
+
+def _store_path(settings: Settings, *, demo: bool) -> Path:
+    from advisor_tui.store.decisions import default_store_path
+
+    path = default_store_path(settings.data_dir)
+    # The demo's decisions go to a log of their own, never mixed with live ones.
+    return path.with_name(f"demo-{path.name}") if demo else path
+
+
+def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> int:
+    from advisor_tui.mock.app import create_app
+    from advisor_tui.mock.server import BackgroundServer
+
+    settings = _settings(args, token=SecretStr(DEMO_TOKENS[Role(args.role)]))
+    state = _mock_state(args)
+    store_path = _store_path(settings, demo=True)
+    # The mock decisions backend keeps its log beside the demo's local store,
+    # so a restarted demo (as another role) still sees what was decided.
+    decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
+    with ExitStack() as stack:
+        server = stack.enter_context(BackgroundServer(create_app(state, decisions_db=decisions_db)))
+        print(f"demo: mock backends on {server.base_url}", file=sys.stderr)
+        return _run_app(settings, base_url=server.base_url, mode=mode, store_path=store_path)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.is_demo:
+        args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
+        args.decisions_db, args.role = None, Role.ADVISOR.value
+        return cmd_demo(args, mode="DEMO: no backends configured, mock backends")
+    return _run_app(
+        settings, base_url=None, mode="LIVE", store_path=_store_path(settings, demo=False)
+    )
+
+
+def cmd_mock(args: argparse.Namespace) -> int:
+    from advisor_tui.mock.app import create_app
+
+    if args.mock_command == "openapi":
+        from advisor_tui.mock.scenario import load_state
+
+        document = create_app(load_state(include_seed=False)).openapi()
+        print(json.dumps(document, indent=args.indent))
+        return 0
+    from advisor_tui.mock.server import serve
+
+    backends: set[Backend] | None = None
+    if args.backends != "all":
+        try:
+            backends = {Backend(name.strip()) for name in args.backends.split(",")}
+        except ValueError:
+            names = ", ".join(b.value for b in Backend)
+            raise UsageError(f"--backends {args.backends!r}: names are {names}") from None
+    state = _mock_state(args)
+    app = create_app(state, backends=backends, decisions_db=args.decisions_db)
+    print(
+        f"serving mock backends on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr
+    )
+    serve(app, args.host, args.port)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.config_command == "path":
+        print(config_path(args.config))
+    elif args.config_command == "show":
+        print(render_settings(_settings(args)))
+    else:
+        path = write_default_config(config_path(args.config), force=args.force)
+        print(f"wrote {path} (mode 0600)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return cmd_run(args)
+        if command == "demo":
+            return cmd_demo(args)
+        if command == "mock":
+            return cmd_mock(args)
+        if command == "config":
+            return cmd_config(args)
+        if command == "decisions":
+            return cmd_decisions(args)
+        parser.error(f"unknown command {command}")
+    except (ConfigError, UsageError) as error:
+        print(f"advisor-tui: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Next-actions panel: ranked actions, each with its why, process step and what may change."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from advisor_tui.clients import Backends
+from advisor_tui.contract import (
+    Backend,
+    DecisionKind,
+    NextAction,
+    NextActions,
+    ParameterSpec,
+    ParamType,
+)
+from advisor_tui.formatting import pounds
+from advisor_tui.text import safe_text
+from advisor_tui.widgets._panel import BackendPanel
+
+PAST = {
+    DecisionKind.ACCEPT: "accepted",
+    DecisionKind.DECLINE: "declined",
+    DecisionKind.OVERRIDE: "overridden",
+}
+
+
+def format_value(spec: ParameterSpec) -> str:
+    if spec.type is ParamType.PENCE and isinstance(spec.value, int):
+        return pounds(spec.value)
+    return str(spec.value)
+
+
+def _bound(spec: ParameterSpec, value: int | None) -> str:
+    if value is None:
+        return "…"
+    return pounds(value) if spec.type is ParamType.PENCE else str(value)
+
+
+def render_action(action: NextAction) -> RenderableType:
+    parts: list[RenderableType] = []
+    step = action.process_step
+    head = Text("Process step ", style="bold")
+    head.append(safe_text(f"{step.id} v{step.version}", "cyan", 40))
+    head.append(": ")
+    head.append(safe_text(step.title, max_len=100))
+    if step.outcome:
+        head.append(" — says ")
+        head.append(safe_text(step.outcome.upper(), "bold red", 40))
+    parts.append(head)
+    if action.script:
+        say = Text("Say: ", style="bold green")
+        say.append(safe_text(action.script, "green", 400))
+        parts.append(say)
+    if action.why:
+        parts.append(Text("Why:", style="bold"))
+        for fact in action.why:
+            line = Text("  • ")
+            line.append(safe_text(fact.label, "bold", 60))
+            line.append(": ")
+            line.append(safe_text(fact.value, max_len=200))
+            line.append(safe_text(f"  [{fact.source}]", "dim", 40))
+            parts.append(line)
+    if action.working:
+        parts.append(Text("Working:", style="bold"))
+        for step_line in action.working:
+            parts.append(safe_text(f"  {step_line}", "italic", 200))
+    if action.parameters:
+        parts.append(Text("Parameters:", style="bold"))
+        for spec in action.parameters:
+            line = Text("  ")
+            line.append(safe_text(spec.label, "bold", 60))
+            line.append(" = ")
+            line.append(safe_text(format_value(spec), max_len=80))
+            if spec.editable:
+                line.append("  editable", style="green")
+                if spec.minimum is not None or spec.maximum is not None:
+                    line.append(f" {_bound(spec, spec.minimum)}–{_bound(spec, spec.maximum)}")
+                if spec.choices:
+                    line.append(safe_text(f" ({', '.join(spec.choices)})", max_len=100))
+                if spec.permission_limit:
+                    line.append(safe_text(f"; your limit: {spec.permission_limit}", "dim", 80))
+            else:
+                line.append("  fixed", style="dim")
+            parts.append(line)
+    return Group(*parts)
+
+
+class ActionsPanel(BackendPanel[NextActions]):
+    BACKEND = Backend.ACTIONS
+    TITLE = "4 Next actions"
+    NOUN = "next actions"
+    DEFAULT_CSS = """
+    ActionsPanel #actions-list { height: auto; max-height: 50%; border: none; }
+    ActionsPanel #actions-detail { height: 1fr; }
+    ActionsPanel #actions-coaching { height: auto; color: $warning; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "decide('accept')", "Accept", id="actions.accept"),
+        Binding("d", "decide('decline')", "Decline", id="actions.decline"),
+        Binding("o", "decide('override')", "Override", id="actions.override"),
+    ]
+
+    class Decide(Message):
+        """The advisor asked to accept, decline or override the selected action."""
+
+        def __init__(self, action: NextAction, kind: DecisionKind) -> None:
+            super().__init__()
+            self.action = action
+            self.kind = kind
+
+    def __init__(self, backends: Backends, *, id: str | None = None) -> None:
+        super().__init__(backends, id=id)
+        self.actions: list[NextAction] = []
+        # action id -> what was decided in this session or found in the local log
+        self.decided: dict[str, DecisionKind] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(classes="panel-body"):
+            yield Static(id="actions-coaching")
+            yield OptionList(id="actions-list")
+            with VerticalScroll(id="actions-detail"):
+                yield Static(id="actions-detail-body")
+
+    async def fetch(self, customer_id: str) -> NextActions:
+        return await self.backends.actions.next_actions(customer_id)
+
+    def show(self, data: NextActions) -> None:
+        self.actions = sorted(data.actions, key=lambda a: a.rank)
+        coaching = Text()
+        for hint in data.coaching:
+            coaching.append(f"{hint.value.value.capitalize()}: ", style="bold")
+            coaching.append(safe_text(hint.text, max_len=200))
+            coaching.append("\n")
+        coaching.rstrip()
+        self.query_one("#actions-coaching", Static).update(coaching)
+        options = self.query_one("#actions-list", OptionList)
+        options.clear_options()
+        options.add_options(Option(self._prompt(a), id=a.id) for a in self.actions)
+        if self.actions:
+            options.highlighted = 0
+            self._show_detail(self.actions[0])
+        else:
+            self.query_one("#actions-detail-body", Static).update("No actions suggested.")
+
+    def _prompt(self, action: NextAction) -> Text:
+        prompt = safe_text(f"{action.rank}. {action.label}", max_len=120)
+        kind = self.decided.get(action.id)
+        if kind is not None:
+            prompt.append(
+                f"  ✓ {kind.value}ed" if kind.value.endswith("t") else f"  ✓ {kind.value}d",
+                style="bold green",
+            )
+        return prompt
+
+    def mark_decided(self, action_id: str, kind: DecisionKind) -> None:
+        self.decided[action_id] = kind
+        options = self.query_one("#actions-list", OptionList)
+        for action in self.actions:
+            if action.id == action_id:
+                options.replace_option_prompt(action.id, self._prompt(action))
+
+    def action_decide(self, kind: str) -> None:
+        action = self.selected
+        if action is None:
+            self.notify("No action selected.", severity="warning")
+            return
+        self.post_message(self.Decide(action, DecisionKind(kind)))
+
+    @property
+    def selected(self) -> NextAction | None:
+        index = self.query_one("#actions-list", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.actions):
+            return None
+        return self.actions[index]
+
+    @on(OptionList.OptionHighlighted, "#actions-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        action = self.selected
+        if action is not None:
+            self._show_detail(action)
+
+    def _show_detail(self, action: NextAction) -> None:
+        self.query_one("#actions-detail-body", Static).update(render_action(action))

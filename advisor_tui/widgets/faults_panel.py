@@ -1,0 +1,159 @@
+"""Faults panel: line status, open faults with their whole ETA history, incidents, visits.
+
+The point of this panel (seed 003) is that it never shows a slipped ETA as a
+promise: when an ETA has moved, it says so before it shows the ETA.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from advisor_tui.contract import (
+    AppointmentStatus,
+    Backend,
+    Fault,
+    FaultState,
+    FaultStatus,
+    LineState,
+)
+from advisor_tui.formatting import duration, hours, when
+from advisor_tui.text import safe_text
+from advisor_tui.widgets._panel import BackendPanel
+
+STATE_STYLE = {
+    LineState.OK: "bold green",
+    LineState.DEGRADED: "bold yellow",
+    LineState.DOWN: "bold red",
+    LineState.UNKNOWN: "dim",
+}
+
+
+def eta_warning(fault: Fault) -> str | None:
+    """The plain sentence an advisor needs when an ETA has moved, or None if it has not."""
+    moves = fault.eta_moves
+    if moves == 0:
+        return None
+    automatic = sum(1 for change in fault.eta_history[1:] if change.automatic)
+    how = " (all automatic)" if automatic == moves else ""
+    times = "time" if moves == 1 else "times"
+    return (
+        f"ETA moved {moves} {times}{how}, {hours(fault.eta_slip)} since first promised;"
+        " do not quote as firm"
+    )
+
+
+def render_fault(fault: Fault) -> RenderableType:
+    parts: list[RenderableType] = []
+    title = Text("Fault ", style="bold")
+    title.append(safe_text(fault.id, "bold", 40))
+    title.append(": ")
+    title.append(safe_text(fault.summary, max_len=160))
+    if fault.total_loss:
+        title.append("  TOTAL LOSS", style="bold red")
+    parts.append(title)
+    warning = eta_warning(fault)
+    if warning:
+        parts.append(Text(f"⚠ {warning}", style="bold reverse yellow"))
+    if fault.eta_history:
+        table = Table(box=None, pad_edge=False, show_header=True, expand=True)
+        table.add_column("ETA", no_wrap=True)
+        table.add_column("set", no_wrap=True)
+        table.add_column("by", no_wrap=True)
+        table.add_column("why", ratio=1)
+        for index, change in enumerate(fault.eta_history):
+            latest = index == len(fault.eta_history) - 1
+            table.add_row(
+                Text(when(change.eta), style="bold" if latest else "strike dim"),
+                when(change.changed_at),
+                "system" if change.automatic else "person",
+                safe_text(change.reason, max_len=120),
+            )
+        parts.append(table)
+    elif fault.state is FaultState.OPEN:
+        parts.append(Text("No ETA given yet.", style="italic"))
+    return Group(*parts)
+
+
+def render_faults(status: FaultStatus, now: datetime) -> RenderableType:
+    parts: list[RenderableType] = []
+    lines = Text()
+    for service in status.services:
+        lines.append(f"{service.service.value.replace('_', ' ')} ", style="bold")
+        lines.append(service.state.value.upper(), style=STATE_STYLE[service.state])
+        if service.since and service.state is not LineState.OK:
+            lines.append(f" since {when(service.since)}")
+        if service.detail:
+            lines.append(" — ")
+            lines.append(safe_text(service.detail, max_len=100))
+        lines.append("\n")
+    lines.rstrip()
+    parts.append(lines)
+
+    if status.service_lost_since:
+        lost = now - status.service_lost_since
+        parts.append(
+            Text(
+                f"Without service {duration(lost)} ({lost.days} full days) since "
+                f"{when(status.service_lost_since)}",
+                style="bold red",
+            )
+        )
+
+    open_faults = [f for f in status.faults if f.state is FaultState.OPEN]
+    for fault in open_faults:
+        parts.append(render_fault(fault))
+    if not open_faults:
+        parts.append(Text("No open faults.", style="green"))
+
+    for incident in status.incidents:
+        text = Text("Area incident: ", style="bold magenta")
+        text.append(incident.cause.value.replace("_", " ").upper(), style="bold")
+        text.append(" in ")
+        text.append(safe_text(incident.area, max_len=60))
+        text.append(f", {incident.affected_premises:,} premises, since {when(incident.started_at)}")
+        text.append("\n  ")
+        text.append(safe_text(incident.summary, max_len=200))
+        parts.append(text)
+
+    for visit in sorted(status.appointments, key=lambda a: a.starts_at):
+        style = (
+            "bold red"
+            if visit.status in {AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED}
+            else ""
+        )
+        text = Text("Engineer: ", style="bold")
+        text.append(f"{when(visit.starts_at)}–{visit.ends_at:%H:%M} ")
+        text.append(visit.status.value.replace("_", " ").upper(), style=style)
+        if visit.cancelled_at:
+            notice = visit.starts_at - visit.cancelled_at
+            text.append(f" (cancelled {duration(notice)} before)")
+        text.append(" — ")
+        text.append(safe_text(visit.purpose, max_len=100))
+        if visit.engineer:
+            text.append(" · ")
+            text.append(safe_text(visit.engineer, max_len=40))
+        parts.append(text)
+    return Group(*parts)
+
+
+class FaultsPanel(BackendPanel[FaultStatus]):
+    BACKEND = Backend.FAULTS
+    TITLE = "3 Faults"
+    NOUN = "their faults"
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(classes="panel-body"):
+            yield Static(id="faults-body")
+
+    async def fetch(self, customer_id: str) -> FaultStatus:
+        return await self.backends.faults.status(customer_id)
+
+    def show(self, data: FaultStatus) -> None:
+        self.query_one("#faults-body", Static).update(render_faults(data, data.checked_at))

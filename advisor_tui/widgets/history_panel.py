@@ -1,0 +1,189 @@
+"""History panel: every contact on every channel, newest first, paged from the backend.
+
+Only the pages the advisor has scrolled to are fetched, so a customer with
+100,000 events opens as fast as one with ten. Channel filter and text search
+are done by the backend: the panel never filters what it has not loaded.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from advisor_tui.clients import Backends
+from advisor_tui.contract import Backend, Channel, HistoryEvent, HistoryPage
+from advisor_tui.text import safe_text
+from advisor_tui.widgets._panel import BackendPanel, describe_error
+
+PAGE_SIZE = 50
+# Fetch the next page when the cursor is this close to the last loaded row,
+# so the advisor scrolling steadily never waits on the backend.
+PREFETCH_ROWS = 15
+MORE_GROUP = "more"
+SUMMARY_WIDTH = 60
+CHANNEL_SHORT = {Channel.ENGINEER_VISIT: "engineer", Channel.WEB_CHAT: "web chat"}
+
+
+class HistoryPanel(BackendPanel[HistoryPage]):
+    BACKEND = Backend.CUSTOMERS
+    TITLE = "2 History"
+    NOUN = "their history"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "focus_channel", "Channel", id="history.channel"),
+        Binding("s", "focus_query", "Search history", id="history.search"),
+    ]
+    DEFAULT_CSS = """
+    HistoryPanel .history-filters { height: 3; }
+    HistoryPanel #history-channel { width: 24; }
+    HistoryPanel #history-query { width: 1fr; }
+    HistoryPanel #history-table { height: 1fr; }
+    HistoryPanel #history-foot { height: 1; color: $text-muted; }
+    """
+
+    class EventChosen(Message):
+        """The advisor pressed Enter on an event: open it in full."""
+
+        def __init__(self, event: HistoryEvent) -> None:
+            super().__init__()
+            self.event = event
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(classes="panel-body"):
+            with Horizontal(classes="history-filters"):
+                yield Select(
+                    [(c.value.replace("_", " "), c) for c in Channel],
+                    prompt="All channels",
+                    id="history-channel",
+                )
+                yield Input(placeholder="Search history (s)", id="history-query")
+            table: DataTable[object] = DataTable(id="history-table", cursor_type="row")
+            # Summary before who handled it: on a narrow panel it is what
+            # the advisor needs to see without scrolling sideways.
+            table.add_column("When", key="at", width=12)
+            table.add_column("Channel", key="channel", width=9)
+            table.add_column("Dir", key="dir", width=3)
+            table.add_column("Summary", key="summary", width=SUMMARY_WIDTH)
+            table.add_column("Handled by", key="by", width=24)
+            yield table
+            yield Static(id="history-foot")
+
+    def __init__(self, backends: Backends, *, id: str | None = None) -> None:
+        super().__init__(backends, id=id)
+        self.events: list[HistoryEvent] = []
+        self.next_cursor: str | None = None
+        self.channel: Channel | None = None
+        self.query_text: str | None = None
+
+    async def fetch(self, customer_id: str) -> HistoryPage:
+        return await self.backends.customers.history(
+            customer_id, limit=PAGE_SIZE, channel=self.channel, query=self.query_text
+        )
+
+    def show(self, data: HistoryPage) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        self.events = []
+        self._append(data)
+        table.move_cursor(row=0)
+
+    def _append(self, page: HistoryPage) -> None:
+        table = self.query_one("#history-table", DataTable)
+        for event in page.events:
+            table.add_row(
+                f"{event.at:%d %b %H:%M}",
+                CHANNEL_SHORT.get(event.channel, event.channel.value),
+                {"inbound": "in", "outbound": "out"}.get(event.direction.value, "—"),
+                safe_text(event.summary, max_len=SUMMARY_WIDTH),
+                safe_text(event.handled_by, max_len=40),
+                key=f"{len(self.events)}",
+            )
+            self.events.append(event)
+        self.next_cursor = page.next_cursor
+        self._update_foot()
+
+    def _update_foot(self, extra: str = "") -> None:
+        filters = []
+        if self.channel:
+            filters.append(self.channel.value)
+        if self.query_text:
+            filters.append(f'"{self.query_text}"')
+        shown = f"{len(self.events):,} loaded" + (" · more below" if self.next_cursor else " · end")
+        where = f" · filter {' '.join(filters)}" if filters else ""
+        foot = safe_text(shown + where + extra, max_len=200)
+        self.query_one("#history-foot", Static).update(foot)
+
+    def focus_target(self) -> Widget:
+        if self.state == "ready":
+            return self.query_one("#history-table", DataTable)
+        return self
+
+    # Paging ---------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def _maybe_page(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.events) - PREFETCH_ROWS:
+            self.load_more()
+
+    def load_more(self) -> None:
+        if self.customer_id is None or self.next_cursor is None:
+            return
+        if any(w.group == MORE_GROUP and w.is_running for w in self.workers):
+            return
+        cursor, customer_id = self.next_cursor, self.customer_id
+        self.run_worker(
+            self.backends.customers.history(
+                customer_id,
+                cursor=cursor,
+                limit=PAGE_SIZE,
+                channel=self.channel,
+                query=self.query_text,
+            ),
+            group=MORE_GROUP,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != MORE_GROUP:
+            super().on_worker_state_changed(event)
+            return
+        event.stop()
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, HistoryPage):
+            self._append(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            # Keep what is loaded; say the next page failed and how to get it.
+            reason = describe_error(self.BACKEND, event.worker.error).plain.splitlines()[0]
+            self._update_foot(f" · next page failed ({reason}); scroll to retry")
+
+    # Filters ---------------------------------------------------------------
+
+    @on(Select.Changed, "#history-channel")
+    def _channel_changed(self, event: Select.Changed) -> None:
+        value = event.value
+        self.channel = value if isinstance(value, Channel) else None
+        self.action_retry()
+
+    @on(Input.Submitted, "#history-query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip() or None
+        self.action_retry()
+        self.query_one("#history-table", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _open_event(self, event: DataTable.RowSelected) -> None:
+        index = event.cursor_row
+        if 0 <= index < len(self.events):
+            self.post_message(self.EventChosen(self.events[index]))
+
+    def action_focus_channel(self) -> None:
+        self.query_one("#history-channel", Select).focus()
+
+    def action_focus_query(self) -> None:
+        self.query_one("#history-query", Input).focus()

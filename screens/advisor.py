@@ -1,0 +1,278 @@
+"""The advisor screen: search, then four panels that load and fail independently."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from advisor_tui.clients.errors import BackendError
+from advisor_tui.contract import (
+    Advisor,
+    CustomerSummary,
+    DecisionKind,
+    NextAction,
+    ReasonCode,
+)
+from advisor_tui.screens.decision_form import DecisionForm, Draft
+from advisor_tui.screens.event_detail import EventDetailScreen
+from advisor_tui.screens.pick_customer import PickCustomerScreen
+from advisor_tui.session import Session
+from advisor_tui.text import safe_text
+from advisor_tui.widgets import (
+    ActionsPanel,
+    BackendPanel,
+    CustomerPanel,
+    FaultsPanel,
+    HistoryPanel,
+    StatusBar,
+)
+from advisor_tui.widgets._panel import describe_error
+
+PANEL_IDS = ("customer", "history", "faults", "actions")
+RECENT_MAX = 10
+
+
+class AdvisorScreen(Screen[None]):
+    """One customer on one screen. Wide terminals get a 2×2 grid; narrow ones
+    (an 80×24 SSH session) show one panel at a time, switched with 1–4."""
+
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="screen.search"),
+        Binding("1", "show_panel('customer')", "Customer", id="screen.customer"),
+        Binding("2", "show_panel('history')", "History", id="screen.history"),
+        Binding("3", "show_panel('faults')", "Faults", id="screen.faults"),
+        Binding("4", "show_panel('actions')", "Actions", id="screen.actions"),
+        Binding("f2", "recent", "Recent", id="screen.recent", tooltip="Recently opened customers"),
+        Binding("ctrl+r", "retry_failed", "Retry failed", id="screen.retry_failed"),
+        Binding("f5", "reload", "Reload", id="screen.reload", tooltip="Reload every panel"),
+        Binding("escape", "leave_input", "Leave text box", id="screen.leave", show=False),
+    ]
+    DEFAULT_CSS = """
+    AdvisorScreen #search-row { height: 3; }
+    AdvisorScreen #search { width: 1fr; }
+    AdvisorScreen #search-status { width: auto; max-width: 50%; padding: 1 1 0 1; }
+    AdvisorScreen #panel-tabs { height: 1; padding: 0 1; display: none; }
+    AdvisorScreen.-narrow #panel-tabs { display: block; }
+    AdvisorScreen #panels { height: 1fr; }
+    AdvisorScreen.-wide #panels {
+        layout: grid; grid-size: 2 2; grid-columns: 2fr 3fr; grid-rows: 2fr 3fr;
+    }
+    AdvisorScreen.-narrow #panels BackendPanel { display: none; }
+    AdvisorScreen.-narrow #panels BackendPanel.-current { display: block; }
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.backends = session.backends
+        self.mode = session.mode
+        self.advisor: Advisor | None = None
+        self.reason_codes: list[ReasonCode] | None = None
+        self.drafts: dict[tuple[str, str, DecisionKind], Draft] = {}
+        self.current: CustomerSummary | None = None
+        self.recent: list[CustomerSummary] = []
+        self.current_panel = "customer"
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(
+            self.mode, self.backends.health, outbox=self.session.outbox_status, id="status"
+        )
+        with Horizontal(id="search-row"):
+            yield Input(
+                placeholder="Account, phone, email, postcode + surname, or @handle — Enter",
+                id="search",
+            )
+            yield Static(id="search-status")
+        yield Static(id="panel-tabs")
+        with Container(id="panels"):
+            # Order matters for the wide grid: left column customer/history,
+            # right column faults/actions.
+            yield CustomerPanel(self.backends, id="customer")
+            yield FaultsPanel(self.backends, id="faults")
+            yield HistoryPanel(self.backends, id="history")
+            yield ActionsPanel(self.backends, id="actions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._mark_current("customer")
+        self.query_one("#search", Input).focus()
+        self.sign_in()
+
+    @work(exclusive=True, group="identity", exit_on_error=False)
+    async def sign_in(self) -> None:
+        status = self.query_one("#status", StatusBar)
+        try:
+            self.advisor = await self.backends.identity.me()
+        except BackendError as error:
+            status.identity_error = f"identity {error.reason}"
+            return
+        status.advisor = self.advisor
+
+    @property
+    def panels(self) -> list[BackendPanel[object]]:
+        return list(self.query(BackendPanel).results())
+
+    # Search ---------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        if query:
+            self._set_search_status(f"Searching for {query}…", "dim")
+            self.search(query)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search(self, query: str) -> None:
+        try:
+            result = await self.backends.customers.search(query)
+        except BackendError as error:
+            self._set_search_status(
+                describe_error(error.backend, error).plain.splitlines()[0], "bold red"
+            )
+            return
+        matches = result.matches
+        if not matches:
+            self._set_search_status(f"No customer matches {query}", "bold yellow")
+        elif len(matches) == 1:
+            self._set_search_status("", "")
+            self.open_customer(matches[0])
+        else:
+            self._set_search_status(f"{len(matches)} customers match", "")
+            self.app.push_screen(
+                PickCustomerScreen(f"{len(matches)} customers match {query!r}", matches),
+                self._picked,
+            )
+
+    def _picked(self, summary: CustomerSummary | None) -> None:
+        if summary is not None:
+            self.open_customer(summary)
+
+    def _set_search_status(self, message: str, style: str) -> None:
+        self.query_one("#search-status", Static).update(safe_text(message, style, 120))
+
+    def action_recent(self) -> None:
+        if not self.recent:
+            self.notify("No customers opened yet in this session.")
+            return
+        self.app.push_screen(PickCustomerScreen("Recent customers", self.recent), self._picked)
+
+    # Opening a customer ------------------------------------------------------
+
+    def open_customer(self, summary: CustomerSummary) -> None:
+        """Start all four panels at once; each lands when its backend answers."""
+        self.current = summary
+        self.recent = [summary, *(r for r in self.recent if r.id != summary.id)][:RECENT_MAX]
+        self.sub_title = summary.name
+        for panel in self.panels:
+            panel.load(summary.id)
+        actions = self.query_one(ActionsPanel)
+        actions.decided = self.session.decided_actions(summary.id)
+        self.action_show_panel(self.current_panel)
+
+    def action_reload(self) -> None:
+        if self.current is not None:
+            self.open_customer(self.current)
+
+    def action_retry_failed(self) -> None:
+        for panel in self.panels:
+            if panel.state == "error":
+                panel.action_retry()
+
+    # Panels -------------------------------------------------------------------
+
+    def action_show_panel(self, panel_id: str) -> None:
+        self._mark_current(panel_id)
+        self.query_one(f"#{panel_id}", BackendPanel).focus_target().focus()
+
+    def action_leave_input(self) -> None:
+        """Esc in a text box gives the keys back to the panels (1–4, r, f2…)."""
+        if isinstance(self.focused, Input):
+            self.action_show_panel(self.current_panel)
+
+    def _mark_current(self, panel_id: str) -> None:
+        self.current_panel = panel_id
+        tabs = Text()
+        for number, name in enumerate(PANEL_IDS, start=1):
+            panel = self.query_one(f"#{name}", BackendPanel)
+            panel.set_class(name == panel_id, "-current")
+            style = "bold reverse" if name == panel_id else ""
+            if panel.state == "error":
+                style += " red"
+            tabs.append(f" {number} {name.capitalize()} ", style=style.strip())
+            tabs.append(" ")
+        self.query_one("#panel-tabs", Static).update(tabs)
+
+    # Deciding ---------------------------------------------------------------
+
+    @on(ActionsPanel.Decide)
+    def _decide(self, message: ActionsPanel.Decide) -> None:
+        if self.current is None:
+            return
+        if self.advisor is None:
+            self.notify(
+                "Not signed in: a decision needs your identity. Check the identity light.",
+                severity="error",
+            )
+            return
+        if self.session.store is None:
+            self.notify("No local decision store: decisions cannot be kept.", severity="error")
+            return
+        self.open_decision_form(self.current.id, message.action, message.kind)
+
+    @work(group="decide", exit_on_error=False)
+    async def open_decision_form(
+        self, customer_id: str, action: NextAction, kind: DecisionKind
+    ) -> None:
+        reason_error = None
+        if kind is not DecisionKind.ACCEPT and self.reason_codes is None:
+            try:
+                self.reason_codes = await self.backends.actions.reason_codes()
+            except BackendError as error:
+                reason_error = f"Reason codes unavailable (actions backend {error.reason}); retry"
+        assert self.advisor is not None
+        key = (customer_id, action.id, kind)
+        draft = self.drafts.setdefault(key, Draft())
+        form = DecisionForm(
+            action=action,
+            kind=kind,
+            advisor=self.advisor,
+            customer_id=customer_id,
+            reason_codes=self.reason_codes or [],
+            draft=draft,
+            reason_error=reason_error,
+        )
+        decision = await self.app.push_screen_wait(form)
+        if decision is None:
+            return  # cancelled: the draft stays for next time
+        try:
+            await self.session.record(decision)
+        except Exception as error:  # noqa: BLE001 - the advisor must hear, and keep the draft
+            self.notify(
+                f"NOT recorded: {type(error).__name__}: {error}", severity="error", timeout=15
+            )
+            return
+        del self.drafts[key]
+        self.query_one(ActionsPanel).mark_decided(action.id, kind)
+        message = f"Recorded: {kind.value} '{action.label}'. Kept on this machine; delivering."
+        if decision.needs_approval and decision.approver_role is not None:
+            approver = decision.approver_role.value.replace("_", " ")
+            message += f" Needs approval by a {approver}."
+        self.notify(safe_text(message, max_len=300).plain, timeout=8)
+
+    @on(HistoryPanel.EventChosen)
+    def _event_chosen(self, message: HistoryPanel.EventChosen) -> None:
+        self.app.push_screen(EventDetailScreen(message.event))

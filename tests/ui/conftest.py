@@ -1,0 +1,76 @@
+"""Fixtures for Pilot tests: the real app on the real mock backends, in-process.
+
+The clients talk to the FastAPI mock through ``httpx.ASGITransport``: real
+HTTP semantics, real JSON, real fault injection, no sockets and no sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from advisor_tui.app import AdvisorApp
+from advisor_tui.clients import Backends
+from advisor_tui.config import Settings
+from advisor_tui.contract import Backend, FaultSpec
+from advisor_tui.mock.app import create_app
+from advisor_tui.mock.scenario import load_state
+from advisor_tui.mock.state import MockState
+from advisor_tui.session import Session
+from advisor_tui.store.decisions import DecisionStore
+
+FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+MODE = "DEMO: mock backends (test)"
+
+
+def quick_settings(token: str = "demo-advisor") -> Settings:
+    # Short timeouts and one quick retry keep fault tests fast; the policy
+    # itself is tested with the clients.
+    return Settings.model_validate(
+        {
+            "token": SecretStr(token),
+            "timeouts": {"connect": 0.5, "read": 0.5, "write": 0.5, "pool": 0.5},
+            "retry": {"attempts": 2, "initial": 0.01, "max": 0.02, "jitter": 0.0, "total": 1.0},
+        }
+    )
+
+
+@pytest.fixture
+def mock_state() -> MockState:
+    return load_state(now=FIXED_NOW)
+
+
+AppFactory = Callable[..., AdvisorApp]
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "decisions.sqlite3"
+
+
+@pytest.fixture
+def make_app(mock_state: MockState, store_path: Path) -> AppFactory:
+    mock = create_app(mock_state)
+
+    def make(token: str = "demo-advisor", keymap: dict[str, str] | None = None) -> AdvisorApp:
+        transport = httpx.ASGITransport(app=mock)
+        backends = Backends.from_settings(quick_settings(token), transport=transport)
+        session = Session(
+            backends=backends, mode=MODE, keymap=keymap or {}, store=DecisionStore(store_path)
+        )
+        return AdvisorApp(session)
+
+    return make
+
+
+def break_backend(state: MockState, backend: Backend, **fault: object) -> None:
+    state.faults[backend] = FaultSpec.model_validate(fault)
+
+
+def heal(state: MockState, backend: Backend) -> None:
+    state.faults[backend] = FaultSpec()
