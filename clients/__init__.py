@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 import httpx
+
 from advisor_tui.clients._http import (
     BackendHttp,
     CallHealth,
@@ -34,7 +35,6 @@ from advisor_tui.clients.errors import (
 from advisor_tui.clients.faults import FaultsClient
 from advisor_tui.clients.identity import IdentityClient
 from advisor_tui.config.settings import Settings
-
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.routes import PREFIXES
 

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, NoReturn, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
 from advisor_tui.clients.errors import (
     BackendError,
     BackendTimeout,
@@ -29,8 +31,6 @@ from advisor_tui.clients.errors import (
     NotFound,
     Unauthorised,
 )
-from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
-
 from advisor_tui.contract import routes
 from advisor_tui.contract._base import utcnow
 from advisor_tui.contract.common import Backend, Health

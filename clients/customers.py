@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from advisor_tui.clients._http import BackendHttp, path
-
 from advisor_tui.contract import routes
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.customers import (

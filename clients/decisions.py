@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from advisor_tui.clients._http import BackendHttp, path
-
 from advisor_tui.contract import routes
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.decisions import (
