@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from advisor_tui.clients import Backends
 from advisor_tui.contract import (
+    Advisor,
     Backend,
     DecisionKind,
     NextAction,
@@ -46,7 +47,15 @@ def _bound(spec: ParameterSpec, value: int | None) -> str:
     return pounds(value) if spec.type is ParamType.PENCE else str(value)
 
 
-def render_action(action: NextAction) -> RenderableType:
+def _limit_text(spec: ParameterSpec, advisor: Advisor | None) -> str:
+    limit = getattr(advisor.permissions, spec.permission_limit or "", None) if advisor else None
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        base = f" above {_bound(spec, spec.minimum)}" if spec.minimum else ""
+        return f"; you may add up to {_bound(spec, limit)}{base} without approval"
+    return "; beyond your limit needs approval"
+
+
+def render_action(action: NextAction, advisor: Advisor | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     step = action.process_step
     head = Text("Process step ", style="bold")
@@ -88,7 +97,7 @@ def render_action(action: NextAction) -> RenderableType:
                 if spec.choices:
                     line.append(safe_text(f" ({', '.join(spec.choices)})", max_len=100))
                 if spec.permission_limit:
-                    line.append(safe_text(f"; your limit: {spec.permission_limit}", "dim", 80))
+                    line.append(safe_text(_limit_text(spec, advisor), "dim", 120))
             else:
                 line.append("  fixed", style="dim")
             parts.append(line)
@@ -122,6 +131,8 @@ class ActionsPanel(BackendPanel[NextActions]):
     def __init__(self, backends: Backends, *, id: str | None = None) -> None:
         super().__init__(backends, id=id)
         self.actions: list[NextAction] = []
+        # Set by the screen once signed in, to show limits in money, not names.
+        self.advisor: Advisor | None = None
         # action id -> what was decided in this session or found in the local log
         self.decided: dict[str, DecisionKind] = {}
 
@@ -191,4 +202,4 @@ class ActionsPanel(BackendPanel[NextActions]):
             self._show_detail(action)
 
     def _show_detail(self, action: NextAction) -> None:
-        self.query_one("#actions-detail-body", Static).update(render_action(action))
+        self.query_one("#actions-detail-body", Static).update(render_action(action, self.advisor))
