@@ -267,7 +267,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.is_demo:
         args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
         args.decisions_db, args.role = None, Role.ADVISOR.value
-        return cmd_demo(args, mode="DEMO: no backends configured, mock backends")
+        return cmd_demo(args, mode="DEMO (no backends configured)")
     return _run_app(
         settings, base_url=None, mode="LIVE", store_path=_store_path(settings, demo=False)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,6 +14,7 @@ from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from advisor_tui.clients import BackendHttp
 from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import (
     Advisor,
@@ -23,6 +26,7 @@ from advisor_tui.contract import (
 from advisor_tui.screens.decision_form import DecisionForm, Draft
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
+from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets import (
@@ -34,6 +38,7 @@ from advisor_tui.widgets import (
     StatusBar,
 )
 from advisor_tui.widgets._panel import describe_error
+from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
 RECENT_MAX = 10
@@ -56,6 +61,13 @@ class AdvisorScreen(Screen[None]):
         Binding("f2", "recent", "Recent", id="screen.recent", tooltip="Recently opened customers"),
         Binding("ctrl+r", "retry_failed", "Retry failed", id="screen.retry_failed"),
         Binding("f5", "reload", "Reload", id="screen.reload", tooltip="Reload every panel"),
+        Binding(
+            "f9",
+            "review",
+            "Review",
+            id="screen.review",
+            tooltip="Review advisors' decisions (team leads and supervisors)",
+        ),
         Binding("escape", "leave_input", "Leave text box", id="screen.leave", show=False),
     ]
     DEFAULT_CSS = """
@@ -94,6 +106,7 @@ class AdvisorScreen(Screen[None]):
                 id="search",
             )
             yield Static(id="search-status")
+        yield ApprovalOutcomes(self.backends.decisions, id="approvals")
         yield Static(id="panel-tabs")
         with Container(id="panels"):
             # Order matters for the wide grid: left column customer/history,
@@ -108,6 +121,17 @@ class AdvisorScreen(Screen[None]):
         self._mark_current("customer")
         self.query_one("#search", Input).focus()
         self.sign_in()
+        self.ping_backends()
+
+    @work(group="ping", exit_on_error=False)
+    async def ping_backends(self) -> None:
+        """Light every backend's health at start, before any panel has called it."""
+
+        async def ping(client: BackendHttp) -> None:
+            with contextlib.suppress(BackendError):
+                await client.health()
+
+        await asyncio.gather(*(ping(client) for client in self.backends))
 
     @work(exclusive=True, group="identity", exit_on_error=False)
     async def sign_in(self) -> None:
@@ -118,6 +142,7 @@ class AdvisorScreen(Screen[None]):
             status.identity_error = f"identity {error.reason}"
             return
         status.advisor = self.advisor
+        self.query_one(ActionsPanel).advisor = self.advisor
 
     @property
     def panels(self) -> list[BackendPanel[object]]:
@@ -184,6 +209,8 @@ class AdvisorScreen(Screen[None]):
         self.action_show_panel(self.current_panel)
 
     def action_reload(self) -> None:
+        if self.advisor is not None:
+            self.query_one(ApprovalOutcomes).check_now()
         if self.current is not None:
             self.open_customer(self.current)
 
@@ -272,6 +299,26 @@ class AdvisorScreen(Screen[None]):
             approver = decision.approver_role.value.replace("_", " ")
             message += f" Needs approval by a {approver}."
         self.notify(safe_text(message, max_len=300).plain, timeout=8)
+
+    # Review (team leads and supervisors) ---------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            # Hidden from advisors; greyed out until sign-in says who this is.
+            if self.advisor is None:
+                return None
+            return self.advisor.role.may_review
+        return True
+
+    def action_review(self) -> None:
+        # Checked here too: the backend refuses advisors anyway, but the screen
+        # must not open for them whichever way the action is reached.
+        if self.advisor is None or not self.advisor.role.may_review:
+            self.notify(
+                "Reviewing decisions is for team leads and supervisors.", severity="warning"
+            )
+            return
+        self.app.push_screen(ReviewScreen(self.session, self.advisor))
 
     @on(HistoryPanel.EventChosen)
     def _event_chosen(self, message: HistoryPanel.EventChosen) -> None:
