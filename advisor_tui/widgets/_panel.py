@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -154,3 +155,17 @@ class BackendPanel(Vertical, Generic[T], can_focus=True):
     def _show_error(self, error: BaseException | None) -> None:
         self._set_state("error")
         self.message.update(describe_error(self.BACKEND, error))
+
+
+class RenderedPanel(BackendPanel[T]):
+    """A panel whose whole body is one scrollable renderable built from the data."""
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(classes="panel-body"):
+            yield Static(classes="panel-content")
+
+    def render_data(self, data: T) -> RenderableType:
+        raise NotImplementedError
+
+    def show(self, data: T) -> None:
+        self.query_one(".panel-content", Static).update(self.render_data(data))

@@ -5,14 +5,11 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from advisor_tui.contract import Backend, CustomerProfile, FollowUpStatus
 from advisor_tui.formatting import day, pounds, when
 from advisor_tui.text import safe_text
-from advisor_tui.widgets._panel import BackendPanel
+from advisor_tui.widgets._panel import RenderedPanel
 
 
 def _line(label: str, value: Text | str, style: str = "") -> Text:
@@ -97,18 +94,13 @@ def render_customer(profile: CustomerProfile) -> RenderableType:
     return Group(*parts)
 
 
-class CustomerPanel(BackendPanel[CustomerProfile]):
+class CustomerPanel(RenderedPanel[CustomerProfile]):
     BACKEND = Backend.CUSTOMERS
     TITLE = "1 Customer"
     NOUN = "their details"
 
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="panel-body"):
-            yield Static(id="customer-body")
-
     async def fetch(self, customer_id: str) -> CustomerProfile:
         return await self.backends.customers.profile(customer_id)
 
-    def show(self, data: CustomerProfile) -> None:
-        self.profile = data
-        self.query_one("#customer-body", Static).update(render_customer(data))
+    def render_data(self, data: CustomerProfile) -> RenderableType:
+        return render_customer(data)

@@ -11,9 +11,6 @@ from datetime import datetime
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from advisor_tui.contract import (
     AppointmentStatus,
@@ -25,7 +22,7 @@ from advisor_tui.contract import (
 )
 from advisor_tui.formatting import duration, hours, when
 from advisor_tui.text import safe_text
-from advisor_tui.widgets._panel import BackendPanel
+from advisor_tui.widgets._panel import RenderedPanel
 
 STATE_STYLE = {
     LineState.OK: "bold green",
@@ -143,17 +140,14 @@ def render_faults(status: FaultStatus, now: datetime) -> RenderableType:
     return Group(*parts)
 
 
-class FaultsPanel(BackendPanel[FaultStatus]):
+class FaultsPanel(RenderedPanel[FaultStatus]):
     BACKEND = Backend.FAULTS
     TITLE = "3 Faults"
     NOUN = "their faults"
 
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="panel-body"):
-            yield Static(id="faults-body")
-
     async def fetch(self, customer_id: str) -> FaultStatus:
         return await self.backends.faults.status(customer_id)
 
-    def show(self, data: FaultStatus) -> None:
-        self.query_one("#faults-body", Static).update(render_faults(data, data.checked_at))
+    def render_data(self, data: FaultStatus) -> RenderableType:
+        # The backend's own clock, so "days without service" matches its data.
+        return render_faults(data, data.checked_at)

@@ -1,0 +1,126 @@
+"""The advisor's own needs-approval decisions and how they ended, in one line.
+
+An override above the advisor's limit is recorded as needing approval; the
+advisor needs to hear when a team lead or supervisor approves or rejects it,
+without going to look. The line polls the decisions backend every few
+seconds (and on demand), notifies on a change, and stays hidden while there
+is nothing to say. A failed poll is silent: the header's health light
+already shows the decisions backend's state, and the next poll tries again.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Static
+
+from advisor_tui.clients import DecisionsClient
+from advisor_tui.clients.errors import BackendError
+from advisor_tui.contract import ApprovalState, DecisionView, Review, Verdict
+from advisor_tui.formatting import when
+from advisor_tui.text import clean, safe_text
+
+POLL_SECONDS = 10.0
+# The newest this many are enough: an outcome older than fifty of one's own
+# needs-approval overrides is no longer news.
+WATCH_LIMIT = 50
+
+DECIDED = (ApprovalState.APPROVED, ApprovalState.REJECTED)
+MARKS = {
+    ApprovalState.APPROVED: ("✓ approved", "bold green"),
+    ApprovalState.REJECTED: ("✗ rejected", "bold red"),
+}
+
+
+def outcome_review(view: DecisionView) -> Review | None:
+    """The approve or reject verdict that decided ``view``, if it is decided."""
+    verdict = {ApprovalState.APPROVED: Verdict.APPROVE, ApprovalState.REJECTED: Verdict.REJECT}
+    wanted = verdict.get(view.approval)
+    return next((r for r in reversed(view.reviews) if r.verdict is wanted), None)
+
+
+def outcome_sentence(view: DecisionView) -> str:
+    """'Approved by adv-x: Goodwill credit for customer C1 — note' as plain, cleaned text."""
+    review = outcome_review(view)
+    by = f" by {review.reviewer_id}" if review else ""
+    note = f" — {review.note}" if review and review.note else ""
+    decision = view.decision
+    sentence = (
+        f"{view.approval.value.capitalize()}{by}: {decision.action_label} "
+        f"for customer {decision.customer_id}{note}"
+    )
+    return clean(sentence, 300)
+
+
+class ApprovalOutcomes(Static):
+    DEFAULT_CSS = """
+    ApprovalOutcomes { height: 1; padding: 0 1; display: none; background: $boost; }
+    ApprovalOutcomes.-some { display: block; }
+    """
+
+    def __init__(self, client: DecisionsClient, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.client = client
+        self.advisor_id: str | None = None
+        # Decision id -> last approval state seen; None until the first poll
+        # answers, so outcomes already known at start are marked, not announced.
+        self.known: dict[str, ApprovalState] | None = None
+        self.views: list[DecisionView] = []
+
+    def watch_for(self, advisor_id: str) -> None:
+        """Start watching ``advisor_id``'s needs-approval decisions."""
+        first = self.advisor_id is None
+        self.advisor_id = advisor_id
+        self.known = None
+        self.check_now()
+        if first:
+            self.set_interval(POLL_SECONDS, self.check_now)
+
+    @work(exclusive=True, group="approvals", exit_on_error=False)
+    async def check_now(self) -> None:
+        if self.advisor_id is None:
+            return
+        try:
+            page = await self.client.list(
+                advisor_id=self.advisor_id, needs_approval=True, limit=WATCH_LIMIT
+            )
+        except BackendError:
+            return
+        self.apply(page.items)
+
+    def apply(self, views: list[DecisionView]) -> None:
+        if self.known is not None:
+            for view in views:
+                before = self.known.get(view.decision.id)
+                if before is ApprovalState.PENDING and view.approval in DECIDED:
+                    self.app.notify(
+                        outcome_sentence(view),
+                        title="Approval decided",
+                        severity="information"
+                        if view.approval is ApprovalState.APPROVED
+                        else "warning",
+                        timeout=15,
+                        markup=False,
+                    )
+        self.known = {v.decision.id: v.approval for v in views}
+        self.views = views
+        self.set_class(bool(views), "-some")
+        self.update(self.summary_line())
+
+    def summary_line(self) -> Text:
+        pending = sum(v.approval is ApprovalState.PENDING for v in self.views)
+        text = Text("Your approvals: ", style="bold")
+        text.append(f"{pending} pending", style="yellow" if pending else "dim")
+        decided = [(r.at, v) for v in self.views if (r := outcome_review(v)) is not None]
+        if decided:
+            # The most recent outcome, not the most recent decision: that is the news.
+            _, latest = max(decided, key=lambda pair: pair[0])
+            label, style = MARKS[latest.approval]
+            text.append(" · latest ")
+            text.append(label, style=style)
+            text.append(" ")
+            text.append(safe_text(latest.decision.action_label, max_len=40))
+            text.append(" for ")
+            text.append(safe_text(latest.decision.customer_id, max_len=20))
+            text.append(f" ({when(latest.decision.decided_at)})", style="dim")
+        return text
