@@ -96,16 +96,18 @@ class HistoryPanel(BackendPanel[HistoryPage]):
 
     def _append(self, page: HistoryPage) -> None:
         table = self.query_one("#history-table", DataTable)
-        for event in page.events:
-            table.add_row(
+        # One batch per page: a single layout pass instead of one per row.
+        table.add_rows(
+            (
                 f"{event.at:%d %b %H:%M}",
                 CHANNEL_SHORT.get(event.channel, event.channel.value),
                 {"inbound": "in", "outbound": "out"}.get(event.direction.value, "—"),
                 safe_text(event.summary, max_len=SUMMARY_WIDTH),
                 safe_text(event.handled_by, max_len=40),
-                key=f"{len(self.events)}",
             )
-            self.events.append(event)
+            for event in page.events
+        )
+        self.events.extend(page.events)
         self.next_cursor = page.next_cursor
         self._update_foot()
 
