@@ -15,6 +15,8 @@ from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.decision_form import DecisionForm
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
+from advisor_tui.screens.review import ReviewScreen
+from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
 from advisor_tui.widgets import ActionsPanel, BackendPanel, HistoryPanel
 
@@ -26,6 +28,8 @@ BINDING_OWNERS: tuple[type, ...] = (
     PickCustomerScreen,
     EventDetailScreen,
     DecisionForm,
+    ReviewScreen,
+    ReviewDetailScreen,
 )
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from advisor_tui.clients.decisions import DecisionsClient
-
+from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import routes
+from advisor_tui.contract.actions import ParamValue
 from advisor_tui.contract.decisions import (
     ApprovalState,
     ChainHead,
+    Decision,
     DecisionKind,
     DecisionPage,
     DecisionStats,
@@ -29,7 +32,10 @@ from advisor_tui.contract.decisions import (
     ReviewState,
     chain_hash,
 )
+from advisor_tui.formatting import pounds
 from advisor_tui.store.export import FORMATS, ExportFormat, neutralise_cell
+
+log = logging.getLogger(__name__)
 
 # The figures' periods, cycled by a key on the review screen.
 PERIODS: tuple[int, ...] = (7, 30, 90)
@@ -73,11 +79,19 @@ class DecisionQuery:
             if value is None:
                 continue
             if isinstance(value, datetime):
-                value = value.date().isoformat()
+                value = _describe_bound(value, inclusive_end=f.name == "until")
             elif isinstance(value, bool):
                 value = "yes" if value else "no"
             parts.append(f"{f.name.replace('_id', '').replace('_', ' ')} {value}")
         return " · ".join(parts) or "none"
+
+
+def _describe_bound(at: datetime, *, inclusive_end: bool) -> str:
+    """A bound as typed: whole days as dates (an exclusive midnight ``until`` as the
+    last day it includes, as ``day_bounds`` made it), anything else in full."""
+    if at.time() != time() or at.utcoffset() != timedelta(0):
+        return at.isoformat()
+    return (at.date() - timedelta(days=1) if inclusive_end else at.date()).isoformat()
 
 
 async def list_page(
@@ -119,6 +133,49 @@ def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None,
     start = datetime.combine(since, time(), UTC) if since is not None else None
     end = datetime.combine(until + timedelta(days=1), time(), UTC) if until is not None else None
     return start, end
+
+
+# -- what a decision did ------------------------------------------------------------
+
+
+def format_param(name: str, value: ParamValue | None) -> str:
+    """A parameter value as a person reads it; money follows the contract's
+    naming convention (integer pence under a ``*_pence`` name)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) and (name == "pence" or name.endswith("_pence")):
+        return pounds(value)
+    return str(value)
+
+
+def param_label(name: str) -> str:
+    return name.removesuffix("_pence").replace("_", " ")
+
+
+def done_summary(decision: Decision) -> str:
+    """What was done, in one line: 'as proposed', 'declined', or the override."""
+    if decision.kind is DecisionKind.ACCEPT:
+        return "as proposed"
+    if decision.kind is DecisionKind.DECLINE:
+        return "declined"
+    parts: list[str] = []
+    if decision.alternative:
+        parts.append(decision.alternative)
+    for name, value in decision.changed_parameters.items():
+        before = format_param(name, decision.proposed_parameters.get(name))
+        parts.append(f"{param_label(name)} {before} → {format_param(name, value)}")
+    return "; ".join(parts) or "override without changes"
+
+
+def describe_failure(what: str, error: BaseException | None) -> str:
+    """One line naming the backend and how it failed; the UI's single error wording."""
+    if isinstance(error, BackendError):
+        return f"{what}: {error.backend.value} backend {error.reason} — {error.message}"
+    # A bug of ours, not the backend's: say so rather than blame the service.
+    log.error("%s failed unexpectedly", what, exc_info=error)
+    return f"{what}: failed unexpectedly ({type(error).__name__ if error else 'unknown error'})"
 
 
 # -- the hash chain -------------------------------------------------------------
@@ -363,10 +420,14 @@ __all__ = [
     "chain_status",
     "daily_rates",
     "day_bounds",
+    "describe_failure",
+    "done_summary",
     "export_server",
+    "format_param",
     "head_status",
     "iter_decisions",
     "list_page",
+    "param_label",
     "parse_day",
     "percent",
     "period_since",

@@ -31,6 +31,7 @@ from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets import (
     ActionsPanel,
+    ApprovalOutcomes,
     BackendPanel,
     CustomerPanel,
     FaultsPanel,
@@ -38,7 +39,6 @@ from advisor_tui.widgets import (
     StatusBar,
 )
 from advisor_tui.widgets._panel import describe_error
-from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
 RECENT_MAX = 10
@@ -143,6 +143,8 @@ class AdvisorScreen(Screen[None]):
             return
         status.advisor = self.advisor
         self.query_one(ActionsPanel).advisor = self.advisor
+        self.refresh_bindings()  # F9 Review shows for reviewers only
+        self.query_one(ApprovalOutcomes).watch_for(self.advisor.id)
 
     @property
     def panels(self) -> list[BackendPanel[object]]:

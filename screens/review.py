@@ -1,0 +1,463 @@
+"""The supervisor's review screen: the decision log, filtered and paged, and its figures.
+
+Team leads and supervisors reach it from the advisor screen. Every row comes
+from the decisions backend one page at a time, newest first, so a log of a
+million decisions opens as fast as one of ten; filters are applied by the
+backend, never to what happens to be loaded. Enter opens a decision to give
+it a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from advisor_tui.contract import (
+    Advisor,
+    ApprovalState,
+    DecisionKind,
+    DecisionPage,
+    DecisionStats,
+    DecisionView,
+    ReviewState,
+    utcnow,
+)
+from advisor_tui.screens.review_detail import ReviewDetailScreen
+from advisor_tui.session import Session
+from advisor_tui.supervision import (
+    PERIODS,
+    DecisionQuery,
+    describe_failure,
+    done_summary,
+    export_server,
+    list_page,
+    period_since,
+    summarise,
+)
+from advisor_tui.text import safe_text
+from advisor_tui.widgets import FiguresPanel, ReviewFilters, StatusBar
+
+PAGE_SIZE = 50
+# Fetch the next page when the cursor is this close to the last loaded row, so
+# a reviewer scrolling steadily never waits on the backend.
+PREFETCH_ROWS = 15
+LIST_GROUP = "review-list"
+MORE_GROUP = "review-more"
+FIGURES_GROUP = "review-figures"
+EXPORT_GROUP = "review-export"
+DEFAULT_PERIOD = 30
+
+KIND_STYLE = {
+    DecisionKind.ACCEPT: "green",
+    DecisionKind.DECLINE: "yellow",
+    DecisionKind.OVERRIDE: "bold magenta",
+}
+APPROVAL_STYLE = {
+    ApprovalState.NOT_NEEDED: "dim",
+    ApprovalState.PENDING: "bold yellow",
+    ApprovalState.APPROVED: "green",
+    ApprovalState.REJECTED: "bold red",
+}
+REVIEW_STYLE = {
+    ReviewState.UNREVIEWED: "dim",
+    ReviewState.ENDORSED: "green",
+    ReviewState.COACHED: "yellow",
+    ReviewState.PROPOSED: "bold cyan",
+}
+# Widths add up to 160 columns with the table's cell padding: the whole row is
+# visible on a wide terminal without scrolling sideways.
+COLUMNS = (
+    ("When (UTC)", "when", 12),
+    ("Advisor", "advisor", 16),
+    ("Team", "team", 14),
+    ("Kind", "kind", 8),
+    ("Step", "step", 16),
+    ("Reason", "reason", 15),
+    ("Approval", "approval", 10),
+    ("Review", "review", 10),
+    ("Customer", "customer", 9),
+    ("Done", "done", 28),
+)
+
+
+def approval_cell(state: ApprovalState) -> Text:
+    return Text(state.value.replace("_", " "), style=APPROVAL_STYLE[state])
+
+
+def review_cell(state: ReviewState) -> Text:
+    return Text(state.value, style=REVIEW_STYLE[state])
+
+
+def row_cells(view: DecisionView) -> tuple[object, ...]:
+    d = view.decision
+    return (
+        f"{d.decided_at:%d %b %H:%M}",
+        safe_text(d.advisor_id, max_len=30),
+        safe_text(view.team, max_len=30),
+        Text(d.kind.value, style=KIND_STYLE[d.kind]),
+        safe_text(d.process_step.id, max_len=30),
+        safe_text(d.reason_code or "—", max_len=30),
+        approval_cell(view.approval),
+        review_cell(view.review_state),
+        safe_text(d.customer_id, max_len=20),
+        safe_text(done_summary(d), max_len=80),
+    )
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="review.back", tooltip="Back to the advisor screen"),
+        Binding("1", "show_tab('decisions')", "Decisions", id="review.decisions"),
+        Binding("2", "show_tab('figures')", "Figures", id="review.figures"),
+        Binding("f", "focus_filters", "Filters", id="review.filters"),
+        Binding("c", "clear_filters", "Clear filters", id="review.clear"),
+        Binding("enter", "open", "Open", id="review.open", tooltip="Open the decision to review"),
+        Binding(
+            "p",
+            "cycle_period",
+            "Period",
+            id="review.period",
+            tooltip="Figures over the last 7, 30 or 90 days",
+        ),
+        Binding("r", "retry", "Retry", id="review.retry", tooltip="Retry what failed"),
+        Binding("f5", "reload", "Reload", id="review.reload", tooltip="Reload list and figures"),
+        Binding("ctrl+e", "export", "Export CSV", id="review.export"),
+    ]
+    DEFAULT_CSS = """
+    ReviewScreen #review-table { height: 1fr; }
+    ReviewScreen #review-foot { height: auto; color: $text-muted; }
+    ReviewScreen #review-error { height: auto; color: $error; display: none; }
+    ReviewScreen #review-error.-shown { display: block; }
+    /* Tabs size to their content by default; the list must fill the screen
+       whether it holds 0 rows or 50, or an emptied table collapses and drops focus. */
+    ReviewScreen TabbedContent, ReviewScreen ContentSwitcher { height: 1fr; }
+    ReviewScreen TabPane { height: 1fr; padding: 0; }
+    ReviewScreen TabPane > Vertical { height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        reviewer: Advisor,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.client = session.backends.decisions
+        self.reviewer = reviewer
+        self.clock = clock
+        self.export_dir = export_dir
+        self.query_filters = DecisionQuery()
+        self.views: list[DecisionView] = []
+        self.total = 0
+        self.next_cursor: str | None = None
+        self.period = DEFAULT_PERIOD
+        # Each reload bumps the generation; a page that arrives for an older
+        # generation (filters changed meanwhile) is dropped, never appended.
+        self.generation = 0
+        self.failed: set[str] = set()
+        self.loading = False
+
+    # Layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(
+            self.session.mode,
+            self.session.backends.health,
+            outbox=self.session.outbox_status,
+            id="review-status",
+        )
+        with TabbedContent(initial="decisions"):
+            with TabPane("1 Decisions", id="decisions"), Vertical():
+                yield ReviewFilters(id="review-filters")
+                table: DataTable[object] = DataTable(id="review-table", cursor_type="row")
+                for label, key, width in COLUMNS:
+                    table.add_column(label, key=key, width=width)
+                yield table
+                yield Static(id="review-error")
+                yield Static(id="review-foot")
+            with TabPane("2 Figures", id="figures"):
+                yield FiguresPanel(id="figures-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusBar).advisor = self.reviewer
+        self.sub_title = "Review decisions"
+        self.query_one("#review-table", DataTable).focus()
+        self.reload_list()
+        self.load_figures()
+
+    # The decision list -----------------------------------------------------------
+
+    def reload_list(self) -> None:
+        """First page for the current filters; what is shown is cleared at once, so
+        rows of the previous filters are never shown under the new ones."""
+        self.generation += 1
+        self.workers.cancel_group(self, MORE_GROUP)
+        self.failed.discard("list")
+        self.failed.discard("more")
+        self.views = []
+        self.total = 0
+        self.next_cursor = None
+        self.loading = True
+        self.query_one("#review-table", DataTable).clear()
+        self.set_error(None)
+        self.update_foot()
+        self.run_worker(
+            self.fetch_page(self.generation, None),
+            group=LIST_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def fetch_page(self, generation: int, cursor: str | None) -> tuple[int, DecisionPage]:
+        page = await list_page(self.client, self.query_filters, cursor=cursor, limit=PAGE_SIZE)
+        return generation, page
+
+    def load_more(self) -> None:
+        if self.next_cursor is None or self.loading:
+            return
+        if any(w.group == MORE_GROUP and w.is_running for w in self.workers):
+            return
+        self.failed.discard("more")
+        self.run_worker(
+            self.fetch_page(self.generation, self.next_cursor),
+            group=MORE_GROUP,
+            exit_on_error=False,
+        )
+
+    def append_page(self, page: DecisionPage) -> None:
+        table = self.query_one("#review-table", DataTable)
+        known = {v.decision.id for v in self.views[-PAGE_SIZE:]}
+        for view in page.items:
+            if view.decision.id in known:
+                continue  # a page boundary repeated by a retried request
+            table.add_row(*row_cells(view), key=view.decision.id)
+            self.views.append(view)
+        self.total = page.total
+        self.next_cursor = page.next_cursor
+        self.update_foot()
+
+    def update_foot(self) -> None:
+        if self.loading and not self.views:
+            head = "Loading decisions…"
+        else:
+            head = f"{len(self.views):,} of {self.total:,} decisions loaded"
+            head += " · more below" if self.next_cursor else " · end of list"
+        foot = Text(head, style="bold")
+        foot.append(" · newest first · filters: ")
+        foot.append(safe_text(self.query_filters.describe(), max_len=300))
+        foot.append("\nf filters (Enter applies) · c clears · Enter opens · ctrl+e exports")
+        self.query_one("#review-foot", Static).update(foot)
+
+    def set_error(self, message: str | None) -> None:
+        line = self.query_one("#review-error", Static)
+        line.set_class(message is not None, "-shown")
+        text = Text("⚠ ", style="bold red")
+        text.append(safe_text(message or "", "bold red", 600))
+        line.update(text)
+
+    @on(DataTable.RowHighlighted, "#review-table")
+    def _maybe_page(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.views) - PREFETCH_ROWS:
+            self.load_more()
+
+    # Workers: the one place their outcomes reach the screen ------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        if worker.group not in (LIST_GROUP, MORE_GROUP, FIGURES_GROUP, EXPORT_GROUP):
+            return
+        event.stop()
+        if event.state is WorkerState.SUCCESS:
+            self.worker_done(worker.group, worker.result)
+        elif event.state is WorkerState.ERROR:
+            self.worker_failed(worker.group, worker.error)
+
+    def worker_done(self, group: str, result: Any) -> None:
+        if group in (LIST_GROUP, MORE_GROUP):
+            generation, page = result
+            if generation != self.generation:
+                return
+            if group == LIST_GROUP:
+                self.loading = False
+            self.append_page(page)
+        elif group == FIGURES_GROUP:
+            days, today, team, stats = result
+            self.show_figures(days, today, team, stats)
+        elif group == EXPORT_GROUP:
+            path, rows = result
+            message = f"Exported {rows:,} decisions to {path}"
+            self.query_one("#review-foot", Static).update(safe_text(message, "bold green", 400))
+            self.notify(clean_note(message), title="Export", markup=False)
+
+    def worker_failed(self, group: str, error: BaseException | None) -> None:
+        if group == LIST_GROUP:
+            self.loading = False
+            self.failed.add("list")
+            self.set_error(describe_failure("decisions list", error) + " · r retries")
+            self.update_foot()
+        elif group == MORE_GROUP:
+            # Keep what is loaded; say the next page failed and how to get it.
+            self.failed.add("more")
+            self.set_error(describe_failure("next page", error) + " · r retries")
+        elif group == FIGURES_GROUP:
+            self.failed.add("figures")
+            self.query_one(FiguresPanel).show_error(describe_failure("figures", error))
+        elif group == EXPORT_GROUP:
+            message = describe_failure("export", error) + "; no file was kept"
+            self.set_error(message)
+            self.notify(clean_note(message), title="Export", severity="error", markup=False)
+
+    def action_retry(self) -> None:
+        failed, self.failed = self.failed, set()
+        if "list" in failed:
+            self.reload_list()
+        elif "more" in failed:
+            self.set_error(None)
+            self.load_more()
+        if "figures" in failed:
+            self.load_figures()
+
+    def action_reload(self) -> None:
+        self.reload_list()
+        self.load_figures()
+
+    # Filters ---------------------------------------------------------------------
+
+    @on(ReviewFilters.Applied)
+    def _filters_applied(self, message: ReviewFilters.Applied) -> None:
+        team_changed = message.query.team != self.query_filters.team
+        self.query_filters = message.query
+        self.reload_list()
+        if team_changed:
+            self.load_figures()  # the figures follow the team filter
+        if message.typed:
+            self.query_one("#review-table", DataTable).focus()
+
+    @on(ReviewFilters.Invalid)
+    def _filters_invalid(self, message: ReviewFilters.Invalid) -> None:
+        # The list stays as it was: a typo must not empty the screen.
+        self.set_error(message.problem)
+
+    def action_focus_filters(self) -> None:
+        self.action_show_tab("decisions")
+        self.query_one(ReviewFilters).focus_first()
+
+    def action_clear_filters(self) -> None:
+        self.query_one(ReviewFilters).clear()
+
+    # Navigation ------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "decisions":
+            self.query_one("#review-table", DataTable).focus()
+        else:
+            self.query_one(FiguresPanel).focus()
+
+    def action_back(self) -> None:
+        """Esc in a filter box gives the keys back to the list; otherwise leaves."""
+        if isinstance(self.focused, Input | Select):
+            self.query_one("#review-table", DataTable).focus()
+            return
+        self.dismiss(None)
+
+    @on(DataTable.RowSelected, "#review-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_row(event.cursor_row)
+
+    def action_open(self) -> None:
+        self.open_row(self.query_one("#review-table", DataTable).cursor_row)
+
+    def open_row(self, index: int) -> None:
+        if 0 <= index < len(self.views):
+            detail = ReviewDetailScreen(
+                self.client, self.views[index], self.reviewer, on_change=self.decision_changed
+            )
+            self.app.push_screen(detail)
+
+    def decision_changed(self, view: DecisionView) -> None:
+        """A verdict was recorded in the detail view: refresh that row in place."""
+        decision_id = view.decision.id
+        for i, shown in enumerate(self.views):
+            if shown.decision.id == decision_id:
+                self.views[i] = view
+                table = self.query_one("#review-table", DataTable)
+                table.update_cell(decision_id, "approval", approval_cell(view.approval))
+                table.update_cell(decision_id, "review", review_cell(view.review_state))
+                break
+
+    # Figures -------------------------------------------------------------------
+
+    def action_cycle_period(self) -> None:
+        index = PERIODS.index(self.period) if self.period in PERIODS else -1
+        self.period = PERIODS[(index + 1) % len(PERIODS)]
+        self.load_figures()
+
+    def load_figures(self) -> None:
+        days, today, team = self.period, self.clock().date(), self.query_filters.team
+        self.failed.discard("figures")
+        self.query_one(FiguresPanel).show_loading(days)
+        self.run_worker(
+            self.fetch_figures(days, today, team),
+            group=FIGURES_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def fetch_figures(
+        self, days: int, today: date, team: str | None
+    ) -> tuple[int, date, str | None, DecisionStats]:
+        stats = await self.client.stats(since=period_since(days, today), team=team)
+        return days, today, team, stats
+
+    def show_figures(self, days: int, today: date, team: str | None, stats: DecisionStats) -> None:
+        self.query_one(FiguresPanel).show(summarise(stats, days=days, today=today), team)
+        # The figures name the advisors and steps of the period: completions
+        # for the filters, which take exact ids.
+        self.query_one(ReviewFilters).suggest(
+            [b.key for b in stats.by_advisor], [b.key for b in stats.by_step]
+        )
+
+    # Export ------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        directory = self.export_dir or Path.cwd()
+        path = directory / f"decisions-{self.clock():%Y%m%d-%H%M%S}.csv"
+        self.query_one("#review-foot", Static).update(
+            safe_text(f"Exporting {self.total:,} decisions to {path}…", "bold", 400)
+        )
+        self.run_worker(
+            self.export_csv(self.query_filters, path),
+            group=EXPORT_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def export_csv(self, query: DecisionQuery, path: Path) -> tuple[Path, int]:
+        try:
+            with path.open("w", newline="", encoding="utf-8") as out:
+                rows = await export_server(self.client, query, "csv", out)
+        except BaseException:
+            # A partial file would read as a complete export in a spreadsheet.
+            path.unlink(missing_ok=True)
+            raise
+        return path, rows
+
+
+def clean_note(message: str) -> str:
+    return safe_text(message, max_len=400).plain

@@ -1,0 +1,631 @@
+"""Pilot tests of the supervisor review screen and the advisor's view of approvals.
+
+Decisions are recorded over HTTP by the demo advisors (the same mock app the
+reviewer's app talks to), so every row, total, figure and verdict here went
+through the real decisions backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import inspect
+import io
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Select, Sparkline, Static
+from ulid import ULID
+
+from advisor_tui.app import AdvisorApp
+from advisor_tui.contract import (
+    ApprovalState,
+    Backend,
+    Decision,
+    DecisionKind,
+    ProcessStepRef,
+    ReviewCreate,
+    ReviewState,
+    Verdict,
+)
+from advisor_tui.mock.state import MockState
+from advisor_tui.screens.advisor import AdvisorScreen
+from advisor_tui.screens.review import ReviewScreen
+from advisor_tui.screens.review_detail import ReviewDetailScreen
+from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
+from advisor_tui.widgets.override_figures import FiguresPanel
+from tests.mock.decision_builders import NOW, goodwill_override, make_decision
+from tests.ui.conftest import AppFactory, break_backend, heal
+from tests.ui.helpers import settle
+
+SAM, KEVIN = "adv-sam-carter", "adv-kevin-doyle"
+SAM_TEAM, KEVIN_TEAM = "Residential Care, Team 4", "Home Broadband Resolution"
+DAY = 24 * 60  # minutes
+HOSTILE = "[bold]=HYPERLINK(1)[/bold] \x1b]52;c;aGk=\x07 still text"
+
+Decisions = dict[str, Decision]
+
+
+def build_decisions(state: MockState) -> tuple[list[Decision], list[Decision]]:
+    """Sam's and Kevin's decisions over three days before NOW (2025-06-12 10:00 UTC)."""
+    sam, kevin = state.advisors["demo-advisor"], state.advisors["demo-advisor-2"]
+    sams = [
+        make_decision(sam, minutes_ago=2 * DAY, customer_id="C001"),
+        make_decision(sam, minutes_ago=DAY + 60, kind=DecisionKind.DECLINE, customer_id="C002"),
+        goodwill_override(sam, minutes_ago=400, pence=5000).model_copy(
+            update={
+                "customer_id": "C003",
+                "situation": ["Broadband down 4 days", "Works from home"],
+                "free_text": HOSTILE,
+            }
+        ),
+        make_decision(
+            sam,
+            minutes_ago=300,
+            kind=DecisionKind.OVERRIDE,
+            step_id="number-port-back",
+            reason_code="process-wrong",
+            alternative="Escalated to porting team",
+            customer_id="C004",
+        ),
+        make_decision(
+            sam,
+            minutes_ago=200,
+            kind=DecisionKind.OVERRIDE,
+            step_id="number-port-back",
+            alternative="Escalated to porting team",
+            customer_id="C005",
+        ),
+    ]
+    kevins = [
+        make_decision(kevin, minutes_ago=2 * DAY + 30, step_id="goodwill", customer_id="C006"),
+        make_decision(
+            kevin,
+            minutes_ago=350,
+            kind=DecisionKind.OVERRIDE,
+            alternative="Sent engineer same day",
+            customer_id="C007",
+        ),
+        goodwill_override(kevin, minutes_ago=100, pence=3000).model_copy(
+            update={"customer_id": "C008"}
+        ),
+    ]
+    return sams, kevins
+
+
+@pytest.fixture
+async def recorded(make_app: AppFactory, mock_state: MockState) -> Decisions:
+    """Every decision recorded over HTTP as its own advisor; keyed by customer id."""
+    sams, kevins = build_decisions(mock_state)
+    for token, decisions in (("demo-advisor", sams), ("demo-advisor-2", kevins)):
+        app = make_app(token)
+        try:
+            for decision in decisions:
+                await app.session.backends.decisions.record(decision)
+        finally:
+            await app.session.aclose()
+    return {d.customer_id: d for d in sams + kevins}
+
+
+async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None) -> ReviewScreen:
+    """Sign in, then open the review screen with its clock at the decisions' NOW."""
+    await settle(pilot)
+    advisor_screen = app.screen
+    assert isinstance(advisor_screen, AdvisorScreen) and advisor_screen.advisor is not None
+    screen = ReviewScreen(
+        app.session, advisor_screen.advisor, clock=lambda: NOW, export_dir=tmp_path
+    )
+    await app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+def screen_text(screen: Screen[Any]) -> str:
+    """The plain text of every Static on a screen, as a person would read it."""
+    console = Console(width=220, record=True, color_system=None, file=io.StringIO())
+    for widget in screen.query(Static):
+        console.print(widget.content)
+    return console.export_text()
+
+
+def shown_customers(screen: ReviewScreen) -> list[str]:
+    table = screen.query_one("#review-table", DataTable)
+    assert table.row_count == len(screen.views)
+    return [v.decision.customer_id for v in screen.views]
+
+
+async def wait_for(pilot: Any, done: Callable[[], bool], limit: float = 10.0) -> None:
+    """Let the app run until ``done()``; a filter change travels as messages (box ->
+    filter bar -> screen) before any worker starts, so settle() alone can be early."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not done():
+        assert loop.time() < deadline, "the screen never got there"
+        await pilot.pause()
+    await settle(pilot)
+
+
+async def refilter(pilot: Any, screen: ReviewScreen, change: Callable[[], object]) -> None:
+    """Change a filter and wait until the list has reloaded for it."""
+    generation = screen.generation
+    result = change()
+    if inspect.isawaitable(result):
+        await result
+    await wait_for(pilot, lambda: screen.generation > generation and not screen.loading)
+
+
+def choose(screen: ReviewScreen, widget_id: str, value: object) -> Callable[[], None]:
+    def change() -> None:
+        screen.query_one(f"#{widget_id}", Select).value = value
+
+    return change
+
+
+def submit(screen: ReviewScreen, widget_id: str, value: str) -> Callable[[], Awaitable[None]]:
+    field = screen.query_one(f"#{widget_id}", Input)
+
+    async def change() -> None:
+        field.value = value
+        await field.action_submit()
+
+    return change
+
+
+async def open_detail(pilot: Any, screen: ReviewScreen, customer_id: str) -> ReviewDetailScreen:
+    index = shown_customers(screen).index(customer_id)
+    table = screen.query_one("#review-table", DataTable)
+    table.focus()
+    table.move_cursor(row=index)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewDetailScreen))
+    detail = pilot.app.screen
+    assert isinstance(detail, ReviewDetailScreen)
+    return detail
+
+
+async def send_verdict(pilot: Any, key: str, note: str = "") -> None:
+    await pilot.press(key)
+    await pilot.pause()
+    if note:
+        pilot.app.screen.query_one("#detail-note", Input).value = note
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+# -- role gating ------------------------------------------------------------------
+
+
+async def test_an_advisor_gets_no_review_screen(make_app: AppFactory) -> None:
+    app = make_app("demo-advisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdvisorScreen)
+        assert "f9" not in screen.active_bindings, "no Review key in an advisor's footer"
+        await pilot.press("escape", "f9")
+        await settle(pilot)
+        assert app.screen is screen
+        notes: list[str] = []
+        screen.notify = lambda message, **_: notes.append(message)  # type: ignore[method-assign]
+        screen.action_review()  # reached another way (say a script): still refused
+        await settle(pilot)
+        assert app.screen is screen
+        assert notes == ["Reviewing decisions is for team leads and supervisors."]
+
+
+@pytest.mark.parametrize("token", ["demo-team-lead", "demo-supervisor"])
+async def test_team_leads_and_supervisors_open_review_with_f9(
+    make_app: AppFactory, recorded: Decisions, token: str
+) -> None:
+    app = make_app(token)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "f9" in app.screen.active_bindings
+        await pilot.press("escape", "f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.total == len(recorded) and len(screen.views) == len(recorded)
+        decided = [v.decision.decided_at for v in screen.views]
+        assert decided == sorted(decided, reverse=True), "newest first"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AdvisorScreen)
+
+
+async def test_backend_refusals_are_shown_inline(make_app: AppFactory, recorded: Decisions) -> None:
+    """Forced: the review screen opened for an advisor. The backend answers 403 to
+    the figures, to someone else's log and to a verdict, and the screen says so."""
+    app = make_app("demo-advisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_review(pilot, app)
+        figures = screen_text(screen)
+        assert "figures: decisions backend not allowed" in figures
+        assert "for team leads and supervisors" in figures
+        # The advisor's own log is theirs to read.
+        assert {v.decision.advisor_id for v in screen.views} == {SAM}
+        await refilter(pilot, screen, submit(screen, "f-advisor", KEVIN))
+        assert screen.views == []
+        assert "decisions list: decisions backend not allowed" in screen_text(screen)
+        await refilter(pilot, screen, lambda: pilot.press("c"))  # clear filters: own log again
+        detail = await open_detail(pilot, screen, "C002")
+        await send_verdict(pilot, "e")
+        text = screen_text(detail)
+        assert "verdict NOT recorded: decisions backend not allowed" in text
+        assert detail.view.reviews == []
+
+
+# -- the list and its filters ------------------------------------------------------
+
+FILTERS: list[tuple[str, str, object, set[str]]] = [
+    ("advisor", "f-advisor", KEVIN, {"C006", "C007", "C008"}),
+    ("team", "f-team", SAM_TEAM, {"C001", "C002", "C003", "C004", "C005"}),
+    ("kind", "f-kind", DecisionKind.OVERRIDE, {"C003", "C004", "C005", "C007", "C008"}),
+    ("step", "f-step", "goodwill", {"C003", "C006", "C008"}),
+    ("reason", "f-reason", "process-wrong", {"C004"}),
+    ("needs approval", "f-needs", True, {"C003", "C008"}),
+    ("approval", "f-approval", ApprovalState.PENDING, {"C003", "C008"}),
+    ("review state", "f-review", ReviewState.ENDORSED, set()),
+    ("since", "f-since", "2025-06-11", {"C002", "C003", "C004", "C005", "C007", "C008"}),
+    ("until", "f-until", "2025-06-10", {"C001", "C006"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("widget_id", "value", "expected"),
+    [f[1:] for f in FILTERS],
+    ids=[f[0] for f in FILTERS],
+)
+async def test_each_filter_changes_rows_and_total(
+    make_app: AppFactory, recorded: Decisions, widget_id: str, value: object, expected: set[str]
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        assert screen.total == 8
+        if isinstance(screen.query_one(f"#{widget_id}"), Select):
+            await refilter(pilot, screen, choose(screen, widget_id, value))
+        else:
+            assert isinstance(value, str)
+            await refilter(pilot, screen, submit(screen, widget_id, value))
+        foot = screen_text(screen)
+        assert set(shown_customers(screen)) == expected, foot
+        assert screen.total == len(expected)
+        assert f"{len(expected)} of {len(expected)} decisions loaded" in foot
+        await refilter(pilot, screen, lambda: pilot.press("c"))  # clear every filter
+        assert screen.total == 8 and len(screen.views) == 8
+
+
+async def test_filters_combine_and_a_bad_date_keeps_the_list(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-team-lead")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        await refilter(pilot, screen, choose(screen, "f-kind", DecisionKind.OVERRIDE))
+        assert screen.total == 5
+        await refilter(pilot, screen, submit(screen, "f-advisor", SAM))
+        assert set(shown_customers(screen)) == {"C003", "C004", "C005"} and screen.total == 3
+        await submit(screen, "f-since", "2025-13-40")()
+        error = screen.query_one("#review-error")
+        await wait_for(pilot, lambda: error.has_class("-shown"))
+        assert "since: '2025-13-40' is not a date (YYYY-MM-DD)" in screen_text(screen)
+        assert screen.total == 3, "a typo does not empty the list"
+        assert "kind override" in screen_text(screen) and "advisor adv-sam-carter" in (
+            screen_text(screen)
+        )
+
+
+async def test_the_list_pages_as_the_reviewer_scrolls(
+    make_app: AppFactory, mock_state: MockState
+) -> None:
+    sam = mock_state.advisors["demo-advisor"]
+    advisor_app = make_app("demo-advisor")
+    for n in range(130):
+        await advisor_app.session.backends.decisions.record(
+            make_decision(sam, minutes_ago=n + 1, customer_id=f"P{n:03d}")
+        )
+    await advisor_app.session.aclose()
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_review(pilot, app)
+        assert len(screen.views) == 50 and screen.total == 130
+        table = screen.query_one("#review-table", DataTable)
+        table.focus()
+        for _ in range(3):
+            table.move_cursor(row=len(screen.views) - 1)
+            await settle(pilot)
+        assert len(screen.views) == 130 and screen.next_cursor is None
+        ids = [v.decision.id for v in screen.views]
+        assert len(set(ids)) == 130 and ids == sorted(ids, reverse=True)
+        assert "130 of 130 decisions loaded · end of list" in screen_text(screen)
+
+
+async def test_a_failing_backend_is_named_inline_and_r_retries(
+    make_app: AppFactory, mock_state: MockState, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        break_backend(mock_state, Backend.DECISIONS, error_rate=1.0)
+        screen = await open_review(pilot, app)
+        text = screen_text(screen)
+        assert "decisions list: decisions backend down" in text and "r retries" in text
+        assert "figures: decisions backend down" in text
+        heal(mock_state, Backend.DECISIONS)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.total == 8 and len(screen.views) == 8
+        assert "decisions backend down" not in screen_text(screen)
+        assert screen.query_one(FiguresPanel).summary is not None
+
+
+# -- the detail view and verdicts --------------------------------------------------------
+
+
+async def test_detail_shows_process_and_what_was_done_side_by_side(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        detail = await open_detail(pilot, screen, "C003")
+        said = screen_text(detail)
+        assert "What the process said" in said and "What was done" in said
+        assert "Goodwill credit (goodwill v2)" in said
+        assert "amount: £10.00" in said and "amount: £10.00 → £50.00" in said
+        assert "OVERRIDE" in said and "customer-impact" in said
+        # Untrusted free text is shown as text: no markup applied, ESC made visible.
+        assert "[bold]=HYPERLINK(1)[/bold] ␛]52;c;aGk=␇ still text" in said
+        assert "Broadband down 4 days" in said and "Works from home" in said
+        assert "Approval: pending (needs a team lead)" in said
+        assert "No reviews yet." in said
+        assert "Integrity: chain OK" in said
+        assert "#3 in adv-sam-carter's chain" in said
+        assert "record #3 of 5" in said
+        assert "a" in detail.active_bindings  # approval is open
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_endorse_coach_and_propose_are_recorded_and_refresh_the_row(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        client = app.session.backends.decisions
+
+        detail = await open_detail(pilot, screen, "C007")
+        assert "a" not in detail.active_bindings, "no approve on one that needs none"
+        await send_verdict(pilot, "e")
+        assert "Endorse recorded" in screen_text(detail)
+        assert detail.view.review_state is ReviewState.ENDORSED
+        await pilot.press("escape")
+        await settle(pilot)
+        row = screen.query_one("#review-table", DataTable).get_row(recorded["C007"].id)
+        assert str(row[7]) == "endorsed"
+
+        detail = await open_detail(pilot, screen, "C001")
+        await send_verdict(pilot, "c")  # no note: refused inline, nothing sent
+        assert "Coaching needs a note to the advisor." in screen_text(detail)
+        assert (await client.get(recorded["C001"].id)).reviews == []
+        pilot.app.screen.query_one("#detail-note", Input).value = "Quote the ETA as not firm"
+        await pilot.press("enter")  # Enter in the note sends too
+        await settle(pilot)
+        (coached,) = (await client.get(recorded["C001"].id)).reviews
+        assert (coached.verdict, coached.note) == (Verdict.COACH, "Quote the ETA as not firm")
+        assert coached.reviewer_id == "adv-jo-whitaker"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        detail = await open_detail(pilot, screen, "C004")
+        await pilot.press("p")
+        await pilot.pause()
+        assert detail.query_one("#detail-step-id", Input).value == "number-port-back"
+        assert detail.query_one("#detail-step-version", Input).value == "3"
+        await send_verdict(pilot, "p", "Escalate to porting before saying unrecoverable")
+        (proposed,) = (await client.get(recorded["C004"].id)).reviews
+        assert proposed.verdict is Verdict.PROPOSE_PROCESS_CHANGE
+        assert proposed.proposed_step == ProcessStepRef(
+            id="number-port-back", version=3, title="Recover a released number"
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.views[shown_customers(screen).index("C004")].review_state is (
+            ReviewState.PROPOSED
+        )
+
+        await refilter(pilot, screen, choose(screen, "f-review", ReviewState.UNREVIEWED))
+        assert screen.total == 5
+
+
+async def test_a_timed_out_verdict_resent_is_recorded_once(
+    make_app: AppFactory, mock_state: MockState, recorded: Decisions
+) -> None:
+    app = make_app("demo-team-lead")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        detail = await open_detail(pilot, screen, "C002")
+        break_backend(mock_state, Backend.DECISIONS, error_rate=1.0)
+        await send_verdict(pilot, "e")
+        assert "verdict NOT recorded: decisions backend down" in screen_text(detail)
+        heal(mock_state, Backend.DECISIONS)
+        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # an impatient second press
+        await settle(pilot)
+        assert len(detail.view.reviews) == 1
+
+
+async def test_approving_and_rejecting_needs_approval_overrides(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-team-lead")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        await refilter(pilot, screen, choose(screen, "f-approval", ApprovalState.PENDING))
+        assert set(shown_customers(screen)) == {"C003", "C008"}
+
+        detail = await open_detail(pilot, screen, "C003")
+        await send_verdict(pilot, "a", "Four days down: fair")
+        assert detail.view.approval is ApprovalState.APPROVED
+        assert "Approve recorded" in screen_text(detail)
+        assert "a" not in detail.active_bindings, "decided: no second approval"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        detail = await open_detail(pilot, screen, "C008")
+        await send_verdict(pilot, "x", "A router swap fixes this; no credit")
+        assert detail.view.approval is ApprovalState.REJECTED
+        await pilot.press("escape")
+        await settle(pilot)
+        table = screen.query_one("#review-table", DataTable)
+        assert str(table.get_row(recorded["C003"].id)[6]) == "approved"
+        assert str(table.get_row(recorded["C008"].id)[6]) == "rejected"
+
+
+async def test_a_conflicting_approval_is_shown_and_the_view_reloaded(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    supervisor = make_app("demo-supervisor").session
+    app = make_app("demo-team-lead")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        detail = await open_detail(pilot, screen, "C003")
+        # Someone else approves while this reviewer is still reading.
+        await supervisor.backends.decisions.review(
+            recorded["C003"].id, ReviewCreate(id=str(ULID()), verdict=Verdict.APPROVE)
+        )
+        await send_verdict(pilot, "x", "Too much")
+        text = screen_text(detail)
+        assert "verdict NOT recorded: decisions backend conflict" in text
+        assert "already approved" in text
+        assert detail.view.approval is ApprovalState.APPROVED
+    await supervisor.aclose()
+
+
+# -- the advisor's side ---------------------------------------------------------------
+
+
+async def test_the_advisor_sees_approval_outcomes(
+    make_app: AppFactory, recorded: Decisions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lead = make_app("demo-team-lead").session
+    app = make_app("demo-advisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        outcomes = app.screen.query_one(ApprovalOutcomes)
+        assert outcomes.display and "1 pending" in outcomes.summary_line().plain
+        notes: list[tuple[str, str]] = []
+
+        def notify(message: str, *, severity: str = "information", **_: object) -> None:
+            notes.append((message, severity))
+
+        monkeypatch.setattr(app, "notify", notify)
+        await lead.backends.decisions.review(
+            recorded["C003"].id,
+            ReviewCreate(id=str(ULID()), verdict=Verdict.APPROVE, note="Fair, given four days"),
+        )
+        await pilot.press("f5")  # on demand; the 10 s poll would find it too
+        await settle(pilot)
+        assert notes == [
+            (
+                "Approved by adv-priya-natarajan: Goodwill credit for customer C003 "
+                "— Fair, given four days",
+                "information",
+            )
+        ]
+        line = outcomes.summary_line().plain
+        assert "0 pending" in line and "✓ approved Goodwill credit for C003" in line
+        await pilot.press("f5")
+        await settle(pilot)
+        assert len(notes) == 1, "an outcome is announced once"
+    await lead.aclose()
+
+
+async def test_an_outcome_given_in_the_review_screen_reaches_the_advisor(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        await open_detail(pilot, screen, "C008")
+        await send_verdict(pilot, "x", "Not for a router fault")
+    # Kevin opens the app afterwards: the line shows the rejection at once.
+    app = make_app("demo-advisor-2")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        line = app.screen.query_one(ApprovalOutcomes).summary_line().plain
+        assert "✗ rejected Goodwill credit for C008" in line
+
+
+# -- figures and export -------------------------------------------------------------------
+
+
+async def test_figures_show_rates_chart_and_repeated_overrides(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 60)) as pilot:
+        screen = await open_review(pilot, app)
+        await pilot.press("2")
+        await settle(pilot)
+        panel = screen.query_one(FiguresPanel)
+        summary = panel.summary
+        assert summary is not None and summary.days == 30
+        assert (summary.decisions, summary.overrides) == (8, 5)
+        rates = {b.key: (b.decisions, b.overrides) for b in summary.by_advisor}
+        assert rates == {SAM: (5, 3), KEVIN: (3, 2)}
+        steps = {b.key: (b.decisions, b.overrides) for b in summary.by_step}
+        assert steps == {"eta-quote": (3, 1), "goodwill": (3, 2), "number-port-back": (2, 2)}
+        # 10 Jun: 2 accepts; 11 Jun: 1 decline; 12 Jun: 5 decisions, 5 overrides.
+        chart = panel.query_one(Sparkline)
+        assert chart.data == summary.daily and len(summary.daily) == 30
+        assert summary.daily[-3:] == [0.0, 0.0, 1.0]
+        text = screen_text(screen)
+        assert "8 decisions, 5 overrides: override rate 62.5%" in text
+        assert "peak 100.0% on 12 Jun" in text
+        assert "66.7%" in text and "60.0%" in text and "100.0%" in text
+        repeated = {(r.step_id, r.alternative, r.count) for r in summary.repeated}
+        assert repeated == {
+            ("number-port-back", "Escalated to porting team", 2),
+            ("goodwill", "changed amount_pence", 2),
+        }
+        assert "Escalated to porting team" in text and "candidates for new process" in text
+
+        periods = []
+        for _ in range(3):
+            await pilot.press("p")
+            await settle(pilot)
+            assert panel.summary is not None
+            periods.append(panel.summary.days)
+        assert periods == [90, 7, 30]
+
+        # The figures follow the team filter.
+        await pilot.press("1")
+        await refilter(pilot, screen, submit(screen, "f-team", KEVIN_TEAM))
+        assert panel.summary is not None
+        assert {b.key for b in panel.summary.by_advisor} == {KEVIN}
+
+
+async def test_export_writes_the_filtered_list_as_csv(
+    make_app: AppFactory, recorded: Decisions, tmp_path: Path
+) -> None:
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_review(pilot, app, tmp_path)
+        await refilter(pilot, screen, choose(screen, "f-kind", DecisionKind.OVERRIDE))
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        (path,) = tmp_path.glob("decisions-*.csv")
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == 5 and {r["kind"] for r in rows} == {"override"}
+        hostile = next(r for r in rows if r["customer_id"] == "C003")
+        assert hostile["free_text"] == HOSTILE  # data, kept whole; it starts no formula
+        assert f"Exported 5 decisions to {path}" in screen_text(screen)
