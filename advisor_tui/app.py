@@ -68,7 +68,11 @@ class AdvisorApp(App[None]):
         # Every described binding of the screen is also a palette command, so
         # an advisor who forgets a key can type what they want instead.
         for binding in screen.BINDINGS:
-            if isinstance(binding, Binding) and binding.description:
+            if not (isinstance(binding, Binding) and binding.description):
+                continue
+            # What the screen would hide or grey out in the footer (say Review
+            # for an advisor) is not offered here either.
+            if screen.check_action(binding.action, ()) is True:
                 yield SystemCommand(
                     binding.description,
                     f"key {binding.key}",

@@ -28,7 +28,7 @@ from advisor_tui.config import (
     render_settings,
     write_default_config,
 )
-from advisor_tui.contract import Backend, DecisionKind, Role
+from advisor_tui.contract import ApprovalState, Backend, DecisionKind, ReviewState, Role
 from advisor_tui.mock.flags import FAULT_KINDS, FlagError, parse_fault_flags
 
 DEMO_TOKENS = {role: f"demo-{role.value.replace('_', '-')}" for role in Role}
@@ -150,12 +150,38 @@ def _add_decisions_parser(sub: Any) -> None:
         help="deliver to a mock-style server (e.g. advisor-tui mock serve) instead of config",
     )
     dsub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
-    export = dsub.add_parser("export", help="export the log as CSV or JSON Lines")
+    export = dsub.add_parser(
+        "export",
+        help="export decisions as CSV or JSON Lines, from the local log or the decisions backend",
+    )
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="default csv")
     export.add_argument("--output", type=Path, default=None, metavar="PATH", help="default stdout")
+    export.add_argument(
+        "--source",
+        choices=["local", "server"],
+        default="local",
+        help="local: this machine's log (default); server: the decisions backend, as a "
+        "supervisor sees it, with the review screen's filters",
+    )
+    export.add_argument("--base-url", default=None, metavar="URL", help="server: mock-style base")
     export.add_argument("--customer", help="only this customer id")
     export.add_argument("--kind", choices=kinds, help="only this kind")
-    export.add_argument("--status", choices=["pending", "delivered", "rejected"])
+    export.add_argument("--status", choices=["pending", "delivered", "rejected"], help="local only")
+    export.add_argument("--advisor", help="server: only this advisor id")
+    export.add_argument("--team", help="server: only this team")
+    export.add_argument("--step", help="server: only this process step id")
+    export.add_argument("--reason", help="server: only this reason code")
+    export.add_argument(
+        "--needs-approval", action="store_true", default=None, help="server: only those"
+    )
+    export.add_argument(
+        "--approval", choices=[a.value for a in ApprovalState], help="server: approval state"
+    )
+    export.add_argument(
+        "--review-state", choices=[r.value for r in ReviewState], help="server: review state"
+    )
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="server: from this day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="server: to this day, inclusive")
 
 
 def cmd_decisions(args: argparse.Namespace) -> int:
@@ -172,6 +198,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         return store_cli.cmd_status(store_path, sys.stdout)
     if command == "verify":
         return store_cli.cmd_verify(store_path, sys.stdout)
+    if command == "export" and args.source == "server":
+        return _export_from_server(args, settings)
     if command == "export":
         return store_cli.cmd_export(
             store_path,
@@ -182,20 +210,77 @@ def cmd_decisions(args: argparse.Namespace) -> int:
             kind=args.kind,
             status=args.status,
         )
-    from advisor_tui.clients import DecisionsClient
+
+    return store_cli.cmd_sync(store_path, lambda: _decisions_client(args, settings), sys.stdout)
+
+
+def _decisions_client(args: argparse.Namespace, settings: Settings) -> Any:
+    from advisor_tui.clients import Backends
 
     if args.base_url is None and settings.is_demo:
         raise UsageError(
-            "decisions sync: no decisions backend configured; pass --base-url, or run the "
-            "demo, which delivers its pending decisions itself"
+            f"decisions {args.decisions_command}: no decisions backend configured; pass "
+            "--base-url (e.g. a running advisor-tui mock serve), or use the demo's screens"
         )
+    return Backends.from_settings(settings, base_url=args.base_url).decisions
 
-    def client() -> DecisionsClient:
-        from advisor_tui.clients import Backends
 
-        return Backends.from_settings(settings, base_url=args.base_url).decisions
+def _export_from_server(args: argparse.Namespace, settings: Settings) -> int:
+    """Stream the backend's decisions page by page (memory stays flat), written
+    beside the target and renamed at the end so a failed export leaves no file."""
+    import asyncio
+    import os
+    import tempfile
 
-    return store_cli.cmd_sync(store_path, client, sys.stdout)
+    from advisor_tui.clients import BackendError
+    from advisor_tui.supervision import DecisionQuery, day_bounds, export_server, parse_day
+
+    try:
+        since, until = day_bounds(
+            parse_day(args.since or "", "since"), parse_day(args.until or "", "until")
+        )
+    except ValueError as error:
+        raise UsageError(f"decisions export: {error}") from None
+    query = DecisionQuery(
+        advisor_id=args.advisor,
+        team=args.team,
+        customer_id=args.customer,
+        kind=DecisionKind(args.kind) if args.kind else None,
+        step_id=args.step,
+        reason_code=args.reason,
+        needs_approval=args.needs_approval,
+        approval=ApprovalState(args.approval) if args.approval else None,
+        review_state=ReviewState(args.review_state) if args.review_state else None,
+        since=since,
+        until=until,
+    )
+    client = _decisions_client(args, settings)
+
+    async def run(out: Any) -> int:
+        try:
+            rows: int = await export_server(client, query, args.format, out)
+            return rows
+        finally:
+            await client.aclose()
+
+    try:
+        if args.output is None:
+            rows = asyncio.run(run(sys.stdout))
+        else:
+            directory = args.output.resolve().parent
+            fd, temp = tempfile.mkstemp(dir=directory, prefix=".export-", suffix=".part")
+            try:
+                with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+                    rows = asyncio.run(run(out))
+                os.replace(temp, args.output)
+            except BaseException:
+                os.unlink(temp)
+                raise
+    except BackendError as error:
+        print(f"decisions export: {error}", file=sys.stderr)
+        return 1
+    print(f"exported {rows} decisions ({query.describe() or 'no filters'})", file=sys.stderr)
+    return 0
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:

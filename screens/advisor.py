@@ -28,7 +28,7 @@ from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.session import Session
-from advisor_tui.text import safe_text
+from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import (
     ActionsPanel,
     ApprovalOutcomes,
@@ -291,7 +291,10 @@ class AdvisorScreen(Screen[None]):
             await self.session.record(decision)
         except Exception as error:  # noqa: BLE001 - the advisor must hear, and keep the draft
             self.notify(
-                f"NOT recorded: {type(error).__name__}: {error}", severity="error", timeout=15
+                clean(f"NOT recorded: {type(error).__name__}: {error}", 300),
+                severity="error",
+                timeout=15,
+                markup=False,
             )
             return
         del self.drafts[key]
@@ -300,7 +303,8 @@ class AdvisorScreen(Screen[None]):
         if decision.needs_approval and decision.approver_role is not None:
             approver = decision.approver_role.value.replace("_", " ")
             message += f" Needs approval by a {approver}."
-        self.notify(safe_text(message, max_len=300).plain, timeout=8)
+        # The label comes from the backend: no markup, no control characters.
+        self.notify(clean(message, 300), timeout=8, markup=False)
 
     # Review (team leads and supervisors) ---------------------------------------
 

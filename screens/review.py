@@ -170,6 +170,7 @@ class ReviewScreen(Screen[None]):
         self.generation = 0
         self.failed: set[str] = set()
         self.loading = False
+        self._refocus_table = False
 
     # Layout ----------------------------------------------------------------
 
@@ -213,7 +214,11 @@ class ReviewScreen(Screen[None]):
         self.total = 0
         self.next_cursor = None
         self.loading = True
-        self.query_one("#review-table", DataTable).clear()
+        table = self.query_one("#review-table", DataTable)
+        # Emptying the table can move focus to the filter bar (seen under load,
+        # with "c" then typed into a date box); give it back once rows arrive.
+        self._refocus_table = table.has_focus
+        table.clear()
         self.set_error(None)
         self.update_foot()
         self.run_worker(
@@ -241,6 +246,9 @@ class ReviewScreen(Screen[None]):
 
     def append_page(self, page: DecisionPage) -> None:
         table = self.query_one("#review-table", DataTable)
+        if self._refocus_table:
+            self._refocus_table = False
+            table.focus()
         known = {v.decision.id for v in self.views[-PAGE_SIZE:]}
         for view in page.items:
             if view.decision.id in known:

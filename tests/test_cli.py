@@ -210,3 +210,53 @@ def test_decisions_verify_catches_a_hand_edited_record(
     assert main(["decisions", "--store", str(path), "verify"]) == 1
     out = capsys.readouterr().out
     assert "2" in out
+
+
+def test_decisions_export_from_the_server_with_filters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from pydantic import SecretStr
+
+    from advisor_tui.clients import Backends
+    from advisor_tui.config import Settings
+    from advisor_tui.contract import DecisionKind
+    from advisor_tui.mock.app import create_app
+    from advisor_tui.mock.scenario import load_state
+    from advisor_tui.mock.server import BackgroundServer
+    from tests.store.decision_samples import make_decision
+
+    with BackgroundServer(create_app(load_state())) as server:
+
+        async def record() -> None:
+            settings = Settings(token=SecretStr("demo-advisor"))
+            client = Backends.from_settings(settings, base_url=server.base_url).decisions
+            for n in range(6):
+                kind = DecisionKind.OVERRIDE if n % 2 else DecisionKind.ACCEPT
+                decision = make_decision(
+                    n, kind=kind, advisor_id="adv-sam-carter", free_text="=HYPERLINK(x)"
+                )
+                await client.record(decision)
+            await client.aclose()
+
+        asyncio.run(record())
+        monkeypatch.setenv("ADVISOR_TUI_TOKEN", "demo-supervisor")
+        out = tmp_path / "overrides.csv"
+        argv = [
+            "decisions",
+            "export",
+            "--source",
+            "server",
+            "--base-url",
+            server.base_url,
+            "--kind",
+            "override",
+            "--output",
+            str(out),
+        ]
+        assert main(argv) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 + 3, "a header and the three overrides"
+    assert "'=HYPERLINK(x)" in lines[1] and ",=HYPERLINK" not in out.read_text()
+    assert "exported 3 decisions" in capsys.readouterr().err

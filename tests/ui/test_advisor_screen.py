@@ -246,6 +246,13 @@ def test_a_bad_keymap_is_reported_naming_the_entry() -> None:
 async def test_command_palette_offers_the_screen_commands(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
         titles = [c.title for c in app.get_system_commands(pilot.app.screen)]
         for wanted in ("Search", "Recent", "Retry failed", "Reload", "History"):
             assert wanted in titles
+        assert "Review" not in titles, "an advisor is not offered the review screen"
+    supervisor = make_app(token="demo-supervisor")
+    async with supervisor.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in supervisor.get_system_commands(pilot.app.screen)]
+        assert "Review" in titles

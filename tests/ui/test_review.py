@@ -120,7 +120,9 @@ async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None)
         app.session, advisor_screen.advisor, clock=lambda: NOW, export_dir=tmp_path
     )
     await app.push_screen(screen)
-    await settle(pilot)
+    # Mounting (which starts the first page) is itself a message: wait for the
+    # page, not just for the workers that happen to exist already.
+    await wait_for(pilot, lambda: screen.generation >= 1 and not screen.loading)
     return screen
 
 
