@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
 	@# uv installs the set several times faster than pip; pip is the fallback.
-	@($(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]') \
-		|| $(PY) -m pip install -q -e '.[dev]'
+	@# constraints.txt pins the versions the tests (and snapshots) were made with.
+	@($(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) \
+		-c constraints.txt -e '.[dev]') \
+		|| $(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
