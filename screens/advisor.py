@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from advisor_tui.clients import BackendHttp
 from advisor_tui.clients.errors import BackendError
@@ -39,6 +39,7 @@ from advisor_tui.widgets import (
     StatusBar,
 )
 from advisor_tui.widgets._panel import describe_error
+from advisor_tui.widgets.footer import StableFooter
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
 RECENT_MAX = 10
@@ -115,7 +116,7 @@ class AdvisorScreen(Screen[None]):
             yield FaultsPanel(self.backends, id="faults")
             yield HistoryPanel(self.backends, id="history")
             yield ActionsPanel(self.backends, id="actions")
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self._mark_current("customer")
@@ -233,17 +234,30 @@ class AdvisorScreen(Screen[None]):
             self.action_show_panel(self.current_panel)
 
     def _mark_current(self, panel_id: str) -> None:
-        self.current_panel = panel_id
+        # Touch only what changes: a class change restyles a panel's subtree,
+        # and the tab strip is only drawn on narrow terminals. Key-press to
+        # repaint is measured in benchmarks/advisor_screen.py.
+        previous, self.current_panel = self.current_panel, panel_id
+        if previous != panel_id:
+            self.query_one(f"#{previous}", BackendPanel).remove_class("-current")
+        self.query_one(f"#{panel_id}", BackendPanel).add_class("-current")
+        if self.has_class("-narrow"):
+            self._draw_tabs()
+
+    def _draw_tabs(self) -> None:
         tabs = Text()
         for number, name in enumerate(PANEL_IDS, start=1):
-            panel = self.query_one(f"#{name}", BackendPanel)
-            panel.set_class(name == panel_id, "-current")
-            style = "bold reverse" if name == panel_id else ""
-            if panel.state == "error":
+            style = "bold reverse" if name == self.current_panel else ""
+            if self.query_one(f"#{name}", BackendPanel).state == "error":
                 style += " red"
             tabs.append(f" {number} {name.capitalize()} ", style=style.strip())
             tabs.append(" ")
         self.query_one("#panel-tabs", Static).update(tabs)
+
+    def on_resize(self) -> None:
+        # Breakpoint classes are set on resize; the strip may have just appeared.
+        if self.has_class("-narrow"):
+            self._draw_tabs()
 
     # Deciding ---------------------------------------------------------------
 
