@@ -11,7 +11,7 @@ import csv
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
@@ -20,16 +20,15 @@ from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import routes
 from advisor_tui.contract.actions import ParamValue
 from advisor_tui.contract.decisions import (
-    ApprovalState,
     ChainHead,
     Decision,
+    DecisionFilters,
     DecisionKind,
     DecisionPage,
     DecisionStats,
     DecisionView,
     RateBucket,
     RepeatedOverride,
-    ReviewState,
     chain_hash,
 )
 from advisor_tui.formatting import pounds
@@ -51,38 +50,25 @@ EXPORT_PAGE = routes.DECISIONS_PAGE_MAX
 # -- filters ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionQuery:
-    """The filters of the decisions list, all optional, combined with AND.
+class DecisionQuery(DecisionFilters):
+    """The contract's decision filters, as the review screen and export use them.
 
     ``until`` is exclusive, as the backend reads it; ``day_bounds`` turns the
     inclusive dates a person types into these bounds.
     """
 
-    advisor_id: str | None = None
-    team: str | None = None
-    customer_id: str | None = None
-    kind: DecisionKind | None = None
-    step_id: str | None = None
-    reason_code: str | None = None
-    needs_approval: bool | None = None
-    approval: ApprovalState | None = None
-    review_state: ReviewState | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
     def describe(self) -> str:
         """The filters in force, as one line: 'kind override · step goodwill'."""
         parts: list[str] = []
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
             if value is None:
                 continue
             if isinstance(value, datetime):
-                value = _describe_bound(value, inclusive_end=f.name == "until")
+                value = _describe_bound(value, inclusive_end=name == "until")
             elif isinstance(value, bool):
                 value = "yes" if value else "no"
-            parts.append(f"{f.name.replace('_id', '').replace('_', ' ')} {value}")
+            parts.append(f"{name.replace('_id', '').replace('_', ' ')} {value}")
         return " · ".join(parts) or "none"
 
 

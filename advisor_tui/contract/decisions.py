@@ -120,6 +120,26 @@ class DecisionView(ContractModel):
     reviews: list[Review] = Field(default_factory=list)
 
 
+class DecisionFilters(ContractModel):
+    """Filters of the decisions list (query parameters of GET decisions).
+
+    All optional, combined with AND; ``until`` is exclusive. The ledger, the
+    review screen and the server export all take this one model.
+    """
+
+    advisor_id: str | None = None
+    team: str | None = None
+    customer_id: str | None = None
+    kind: DecisionKind | None = None
+    step_id: str | None = None
+    reason_code: str | None = None
+    needs_approval: bool | None = None
+    approval: ApprovalState | None = None
+    review_state: ReviewState | None = None
+    since: UtcDatetime | None = None
+    until: UtcDatetime | None = None
+
+
 class DecisionPage(ContractModel):
     items: list[DecisionView]
     next_cursor: str | None = None

@@ -35,7 +35,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from advisor_tui.contract.decisions import (
     ApprovalState,
     ChainHead,
     Decision,
+    DecisionFilters,
     DecisionKind,
     DecisionPage,
     DecisionReceipt,
@@ -102,23 +103,6 @@ class ApprovalLimitExceeded(LedgerError):
 
 class InvalidCursor(LedgerError, ValueError):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionFilters:
-    """Every filter is optional and they combine with AND. ``until`` is exclusive."""
-
-    advisor_id: str | None = None
-    team: str | None = None
-    customer_id: str | None = None
-    kind: DecisionKind | None = None
-    step_id: str | None = None
-    reason_code: str | None = None
-    needs_approval: bool | None = None
-    approval: ApprovalState | None = None
-    review_state: ReviewState | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 _FACETS = "ix_decisions_facets"
@@ -892,7 +876,7 @@ def _sql_where(clauses: Sequence[str]) -> str:
 
 
 # _where reads the filters by column name; a filter added without its column would be ignored.
-assert {f.name for f in fields(DecisionFilters)} == {*_EQUALITY_COLUMNS, "since", "until"}
+assert set(DecisionFilters.model_fields) == {*_EQUALITY_COLUMNS, "since", "until"}
 
 
 # -- generated data for benchmarks ------------------------------------------
