@@ -17,9 +17,12 @@ from decimal import Decimal, InvalidOperation
 from ulid import ULID
 
 from advisor_tui.contract import (
+    ActionKind,
     Advisor,
+    Channel,
     Decision,
     DecisionKind,
+    FollowUpCreate,
     NextAction,
     ParameterSpec,
     ParamType,
@@ -194,4 +197,25 @@ def build_decision(
         needs_approval=approval.needed,
         approver_role=approval.approver,
         situation=[f"{fact.label}: {fact.value}" for fact in action.why],
+    )
+
+
+def follow_up_for(decision: Decision, advisor: Advisor) -> FollowUpCreate | None:
+    """The follow-up a decision commits to, if it accepts or overrides a follow-up
+    action: owner, due time and channel as decided (changed values win)."""
+    if decision.action_kind is not ActionKind.FOLLOW_UP or decision.kind is DecisionKind.DECLINE:
+        return None
+    values = {**decision.proposed_parameters, **decision.changed_parameters}
+    owner = str(values.get("owner") or advisor.display_name)
+    due = datetime.fromisoformat(str(values["due_at"]))
+    channel = Channel(str(values.get("channel", Channel.PHONE.value)))
+    # Derived from the decision id, so recording the same decision again can
+    # never create a second follow-up (the customers backend is idempotent on it).
+    return FollowUpCreate(
+        id=decision.id,
+        owner=owner,
+        due_at=due,
+        channel=channel,
+        note=decision.free_text or decision.action_label,
+        created_by=advisor.id,
     )

@@ -20,9 +20,11 @@ from advisor_tui.contract import (
     Advisor,
     CustomerSummary,
     DecisionKind,
+    FollowUpCreate,
     NextAction,
     ReasonCode,
 )
+from advisor_tui.deciding import follow_up_for
 from advisor_tui.screens.decision_form import DecisionForm, Draft
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
@@ -313,12 +315,38 @@ class AdvisorScreen(Screen[None]):
             return
         del self.drafts[key]
         self.query_one(ActionsPanel).mark_decided(action.id, kind)
+        follow_up = follow_up_for(decision, self.advisor)
+        if follow_up is not None:
+            self.create_follow_up(customer_id, follow_up)
         message = f"Recorded: {kind.value} '{action.label}'. Kept on this machine; delivering."
         if decision.needs_approval and decision.approver_role is not None:
             approver = decision.approver_role.value.replace("_", " ")
             message += f" Needs approval by a {approver}."
         # The label comes from the backend: no markup, no control characters.
         self.notify(clean(message, 300), timeout=8, markup=False)
+
+    @work(group="follow-up", exit_on_error=False)
+    async def create_follow_up(self, customer_id: str, follow_up: FollowUpCreate) -> None:
+        """The decision is already kept; the follow-up itself lives with the customer."""
+        try:
+            await self.backends.customers.create_follow_up(customer_id, follow_up)
+        except BackendError as error:
+            self.notify(
+                clean(
+                    f"Follow-up NOT created (customers backend {error.reason}); the decision "
+                    "is recorded: create the follow-up by hand once the backend is back.",
+                    300,
+                ),
+                severity="error",
+                markup=False,
+            )
+            return
+        when = f"{follow_up.due_at:%a %d %b %H:%M}"
+        self.notify(
+            clean(f"Follow-up for {follow_up.owner} due {when} created.", 200), markup=False
+        )
+        if self.current is not None and self.current.id == customer_id:
+            self.query_one(CustomerPanel).action_retry()
 
     # Review (team leads and supervisors) ---------------------------------------
 

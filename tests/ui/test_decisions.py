@@ -197,3 +197,26 @@ async def test_decisions_wait_while_the_backend_is_down_and_go_after_a_restart(
         (record,) = store.list(status=DeliveryStatus.DELIVERED).items
         page = await app.session.backends.decisions.list(advisor_id="adv-sam-carter")
         assert [v.decision.id for v in page.items] == [record.id]
+
+
+async def test_accepting_a_follow_up_creates_it_with_its_owner_and_due_time(
+    make_app: AppFactory,
+) -> None:
+    from tests.ui.helpers import visible_text
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        actions = await open_outage_action(pilot, ActionKind.FOLLOW_UP)
+        action = actions.selected
+        assert action is not None
+        due = action.parameter("due_at")
+        assert due is not None
+        await open_form(pilot, "a")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (record,) = app.session.store.list().items  # type: ignore[union-attr]
+        customer = await app.session.backends.customers.profile("cus-outage")
+        (follow_up,) = [f for f in customer.follow_ups if f.id == record.id]
+        assert follow_up.owner == "Sam Carter"
+        assert follow_up.due_at.isoformat().replace("+00:00", "Z") == due.value
+        assert "Sam Carter" in visible_text(pilot, "customer")
