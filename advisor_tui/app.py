@@ -49,6 +49,17 @@ class AdvisorApp(App[None]):
     def on_mount(self) -> None:
         if self.session.keymap:
             self.set_keymap(self.session.keymap)
+        settings = self.session.settings
+        if settings is not None and settings.theme != self.theme:
+            if settings.theme in self.available_themes:
+                self.theme = settings.theme
+            else:
+                known = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    f"Unknown theme {settings.theme!r} in config; known: {known}",
+                    severity="warning",
+                    markup=False,
+                )
         self.push_screen(AdvisorScreen(self.session))
         # Delivery starts at once: decisions left pending by a crash or a
         # closed laptop go out as soon as the app is back.

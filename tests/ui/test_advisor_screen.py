@@ -256,3 +256,13 @@ async def test_command_palette_offers_the_screen_commands(make_app: AppFactory) 
         await settle(pilot)
         titles = [c.title for c in supervisor.get_system_commands(pilot.app.screen)]
         assert "Review" in titles
+
+
+async def test_theme_from_config_is_applied(make_app: AppFactory) -> None:
+    from advisor_tui.config import Settings
+
+    app = make_app()
+    app.session.settings = Settings.model_validate({"theme": "nord"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
