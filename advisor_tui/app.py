@@ -18,13 +18,9 @@ from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
-from advisor_tui.widgets import ActionsPanel, BackendPanel, HistoryPanel
 
 BINDING_OWNERS: tuple[type, ...] = (
     AdvisorScreen,
-    BackendPanel,
-    HistoryPanel,
-    ActionsPanel,
     PickCustomerScreen,
     EventDetailScreen,
     DecisionForm,

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -61,6 +62,14 @@ class AdvisorScreen(Screen[None]):
         Binding("2", "show_panel('history')", "History", id="screen.history"),
         Binding("3", "show_panel('faults')", "Faults", id="screen.faults"),
         Binding("4", "show_panel('actions')", "Actions", id="screen.actions"),
+        # Panel keys live on the screen too: one constant set of bindings means
+        # the footer is not rebuilt on every focus change (benchmarks/advisor_screen.py).
+        Binding("r", "retry_panel", "Retry panel", id="screen.retry", tooltip="Load it again"),
+        Binding("a", "decide('accept')", "Accept", id="screen.accept"),
+        Binding("d", "decide('decline')", "Decline", id="screen.decline"),
+        Binding("o", "decide('override')", "Override", id="screen.override"),
+        Binding("c", "history_channel", "Channel", id="screen.channel"),
+        Binding("s", "history_search", "Search history", id="screen.search_history"),
         Binding("f2", "recent", "Recent", id="screen.recent", tooltip="Recently opened customers"),
         Binding("ctrl+r", "retry_failed", "Retry failed", id="screen.retry_failed"),
         Binding("f5", "reload", "Reload", id="screen.reload", tooltip="Reload every panel"),
@@ -229,6 +238,38 @@ class AdvisorScreen(Screen[None]):
     def action_show_panel(self, panel_id: str) -> None:
         self._mark_current(panel_id)
         self.query_one(f"#{panel_id}", BackendPanel).focus_target().focus()
+
+    def _panel_in_use(self) -> BackendPanel[object]:
+        """The panel holding focus, else the one last chosen with 1-4."""
+        node: DOMNode | None = self.focused
+        while node is not None:
+            if isinstance(node, BackendPanel):
+                return node
+            node = node.parent
+        return self.query_one(f"#{self.current_panel}", BackendPanel)
+
+    def action_retry_panel(self) -> None:
+        self._panel_in_use().action_retry()
+
+    def action_decide(self, kind: str) -> None:
+        """a/d/o act on the action selected in Next actions, from any panel."""
+        actions = self.query_one(ActionsPanel)
+        if actions.state != "ready":
+            self.notify("No next actions loaded yet.", severity="warning")
+            return
+        if self.current_panel != "actions":
+            self.action_show_panel("actions")
+        actions.action_decide(kind)
+
+    def action_history_channel(self) -> None:
+        self.action_show_panel("history")
+        if self.query_one(HistoryPanel).state == "ready":
+            self.query_one(HistoryPanel).action_focus_channel()
+
+    def action_history_search(self) -> None:
+        self.action_show_panel("history")
+        if self.query_one(HistoryPanel).state == "ready":
+            self.query_one(HistoryPanel).action_focus_query()
 
     def action_leave_input(self) -> None:
         """Esc in a text box gives the keys back to the panels (1–4, r, f2…)."""

@@ -8,7 +8,6 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
@@ -56,9 +55,6 @@ class BackendPanel(Vertical, Generic[T], can_focus=True):
     BACKEND: ClassVar[Backend]
     TITLE: ClassVar[str]
     NOUN: ClassVar[str]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "retry", "Retry panel", id="panel.retry", tooltip="Load this panel again"),
-    ]
     DEFAULT_CSS = """
     BackendPanel {
         border: round $primary-background-lighten-2;

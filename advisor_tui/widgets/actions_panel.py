@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
@@ -113,12 +110,6 @@ class ActionsPanel(BackendPanel[NextActions]):
     ActionsPanel #actions-detail { height: 1fr; }
     ActionsPanel #actions-coaching { height: auto; color: $warning; }
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "decide('accept')", "Accept", id="actions.accept"),
-        Binding("d", "decide('decline')", "Decline", id="actions.decline"),
-        Binding("o", "decide('override')", "Override", id="actions.override"),
-    ]
 
     class Decide(Message):
         """The advisor asked to accept, decline or override the selected action."""

@@ -7,11 +7,8 @@ are done by the backend: the panel never filters what it has not loaded.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -36,10 +33,6 @@ class HistoryPanel(BackendPanel[HistoryPage]):
     BACKEND = Backend.CUSTOMERS
     TITLE = "2 History"
     NOUN = "their history"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "focus_channel", "Channel", id="history.channel"),
-        Binding("s", "focus_query", "Search history", id="history.search"),
-    ]
     DEFAULT_CSS = """
     HistoryPanel .history-filters { height: 3; }
     HistoryPanel #history-channel { width: 24; }
