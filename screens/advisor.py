@@ -41,7 +41,7 @@ from advisor_tui.widgets import (
     HistoryPanel,
     StatusBar,
 )
-from advisor_tui.widgets._panel import describe_error
+from advisor_tui.widgets._panel import error_headline
 from advisor_tui.widgets.footer import StableFooter
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
@@ -179,9 +179,7 @@ class AdvisorScreen(Screen[None]):
         try:
             result = await self.backends.customers.search(query)
         except BackendError as error:
-            self._set_search_status(
-                describe_error(error.backend, error).plain.splitlines()[0], "bold red"
-            )
+            self._set_search_status(error_headline(error.backend, error), "bold red")
             return
         matches = result.matches
         if not matches:

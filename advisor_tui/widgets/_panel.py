@@ -25,15 +25,21 @@ T = TypeVar("T")
 LOAD_GROUP = "load"
 
 
+def error_headline(backend: Backend, error: BaseException | None) -> str:
+    """Which backend failed and how, in a few words: '⚠ faults backend timed out'."""
+    if isinstance(error, BackendError):
+        return f"⚠ {error.backend.value} backend {error.reason}"
+    # A bug of ours, not the backend's: say so rather than blame the service.
+    log.exception("panel failed", exc_info=error)
+    return f"⚠ {backend.value} panel failed unexpectedly"
+
+
 def describe_error(backend: Backend, error: BaseException | None) -> Text:
     """One place that turns a worker's error into what the advisor reads."""
+    headline = error_headline(backend, error).removeprefix("⚠ ")
     if isinstance(error, BackendError):
-        headline = f"{error.backend.value} backend {error.reason}"
         detail = str(error)
     else:
-        # A bug of ours, not the backend's: say so rather than blame the service.
-        log.exception("panel failed", exc_info=error)
-        headline = f"{backend.value} panel failed unexpectedly"
         detail = type(error).__name__ if error else "unknown error"
     text = Text("⚠ ", style="bold red")
     text.append(safe_text(headline, "bold red"))

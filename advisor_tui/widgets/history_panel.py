@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from advisor_tui.clients import Backends
 from advisor_tui.contract import Backend, Channel, HistoryEvent, HistoryPage
 from advisor_tui.text import safe_text
-from advisor_tui.widgets._panel import BackendPanel, describe_error
+from advisor_tui.widgets._panel import BackendPanel, error_headline
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row,
@@ -154,7 +154,7 @@ class HistoryPanel(BackendPanel[HistoryPage]):
             self._append(event.worker.result)
         elif event.state is WorkerState.ERROR:
             # Keep what is loaded; say the next page failed and how to get it.
-            reason = describe_error(self.BACKEND, event.worker.error).plain.splitlines()[0]
+            reason = error_headline(self.BACKEND, event.worker.error)
             self._update_foot(f" · next page failed ({reason}); scroll to retry")
 
     # Filters ---------------------------------------------------------------
