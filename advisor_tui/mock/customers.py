@@ -8,7 +8,7 @@ postcode + surname, or a name.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
@@ -211,11 +211,7 @@ def build_router(state: MockState) -> APIRouter:
         record = get_record(state, customer_id)
         existing = _find_follow_up(state, body.id)
         if existing is not None:
-            same = existing.customer_id == customer_id and _create_part(existing) == body
-            if not same:
-                raise _conflict("follow-up", body.id)
-            response.status_code = status.HTTP_200_OK
-            return existing
+            return _replay(existing, customer_id, body, "follow-up", response)
         follow_up = FollowUp(**body.model_dump(), customer_id=customer_id, created_at=state.clock())
         record.follow_ups.append(follow_up)
         return follow_up
@@ -241,14 +237,7 @@ def build_router(state: MockState) -> APIRouter:
         record = get_record(state, customer_id)
         existing = _find_note(state, body.id)
         if existing is not None:
-            same = (
-                existing.customer_id == customer_id
-                and NoteCreate(id=existing.id, author=existing.author, text=existing.text) == body
-            )
-            if not same:
-                raise _conflict("note", body.id)
-            response.status_code = status.HTTP_200_OK
-            return existing
+            return _replay(existing, customer_id, body, "note", response)
         note = Note(**body.model_dump(), customer_id=customer_id, at=state.clock())
         record.notes.append(note)
         return note
@@ -260,9 +249,22 @@ def _sorted_follow_ups(record: CustomerRecord) -> list[FollowUp]:
     return sorted(record.follow_ups, key=lambda f: (f.due_at, f.id))
 
 
-def _create_part(follow_up: FollowUp) -> FollowUpCreate:
-    fields = {name: getattr(follow_up, name) for name in FollowUpCreate.model_fields}
-    return FollowUpCreate(**fields)
+Stored = TypeVar("Stored", FollowUp, Note)
+
+
+def _replay(
+    existing: Stored,
+    customer_id: str,
+    body: FollowUpCreate | NoteCreate,
+    kind: str,
+    response: Response,
+) -> Stored:
+    """An identical replay gets the stored record with 200; any other use of the id, 409."""
+    created_part = {name: getattr(existing, name) for name in type(body).model_fields}
+    if existing.customer_id != customer_id or type(body)(**created_part) != body:
+        raise _conflict(kind, body.id)
+    response.status_code = status.HTTP_200_OK
+    return existing
 
 
 # Ids are ULIDs chosen by the client, unique across customers: a replay to a
