@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from advisor_tui.contract.faults import Appointment, AppointmentStatus
+from advisor_tui.formatting import pounds
+
+# Money is shown the same way on screen and in the working lines.
+format_pence = pounds
 
 
 class RegulationError(ValueError):
@@ -201,12 +205,6 @@ def next_working_day(day: date) -> date:
 
 
 # ------------------------------------------------------------------- formatting
-
-
-def format_pence(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    pounds, pennies = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}.{pennies:02d}"
 
 
 def format_uk_moment(moment: datetime) -> str:
