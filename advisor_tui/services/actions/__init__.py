@@ -1,0 +1,1 @@
+"""The next-actions service: ranked actions computed from live backend data."""

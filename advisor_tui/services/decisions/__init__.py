@@ -1,0 +1,1 @@
+"""The decisions service: the override log, its chain and the supervisor's queries."""
