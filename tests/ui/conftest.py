@@ -28,14 +28,16 @@ FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 MODE = "DEMO: mock backends (test)"
 
 
-def quick_settings(token: str = "demo-advisor") -> Settings:
-    # Short timeouts and one quick retry keep fault tests fast; the policy
-    # itself is tested with the clients.
+def quick_settings(token: str = "demo-advisor", timeout: float = 30.0) -> Settings:
+    # One quick retry keeps fault tests fast; the policy itself is tested with
+    # the clients. Timeouts stay generous: on a busy 2-core CI machine a healthy
+    # in-process answer can take seconds, and a short timeout turns that into a
+    # failure the test did not ask for. Tests of a hanging backend pass a short one.
     return Settings.model_validate(
         {
             "token": SecretStr(token),
-            "timeouts": {"connect": 0.5, "read": 0.5, "write": 0.5, "pool": 0.5},
-            "retry": {"attempts": 2, "initial": 0.01, "max": 0.02, "jitter": 0.0, "total": 1.0},
+            "timeouts": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout},
+            "retry": {"attempts": 2, "initial": 0.01, "max": 0.02, "jitter": 0.0, "total": timeout},
         }
     )
 
@@ -57,9 +59,13 @@ def store_path(tmp_path: Path) -> Path:
 def make_app(mock_state: MockState, store_path: Path) -> AppFactory:
     mock = create_app(mock_state)
 
-    def make(token: str = "demo-advisor", keymap: dict[str, str] | None = None) -> AdvisorApp:
+    def make(
+        token: str = "demo-advisor",
+        keymap: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> AdvisorApp:
         transport = httpx.ASGITransport(app=mock)
-        backends = Backends.from_settings(quick_settings(token), transport=transport)
+        backends = Backends.from_settings(quick_settings(token, timeout), transport=transport)
         session = Session(
             backends=backends, mode=MODE, keymap=keymap or {}, store=DecisionStore(store_path)
         )

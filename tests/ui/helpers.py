@@ -14,7 +14,7 @@ from advisor_tui.widgets import BackendPanel
 LONG_LIVED = {"delivery", "decide"}
 
 
-async def settle(pilot: Pilot[None], limit: float = 10.0) -> None:
+async def settle(pilot: Pilot[None], limit: float = 60.0) -> None:
     """Wait until no worker is running and the screen has repainted.
 
     ``workers.wait_for_complete`` re-raises a failed worker's error; here a

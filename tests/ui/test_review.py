@@ -140,7 +140,7 @@ def shown_customers(screen: ReviewScreen) -> list[str]:
     return [v.decision.customer_id for v in screen.views]
 
 
-async def wait_for(pilot: Any, done: Callable[[], bool], limit: float = 10.0) -> None:
+async def wait_for(pilot: Any, done: Callable[[], bool], limit: float = 60.0) -> None:
     """Let the app run until ``done()``; a filter change travels as messages (box ->
     filter bar -> screen) before any worker starts, so settle() alone can be early."""
     loop = asyncio.get_running_loop()
