@@ -34,6 +34,7 @@ SUBCOMMANDS = [
     ["decisions", "sync"],
     ["decisions", "verify"],
     ["decisions", "export"],
+    ["web"],
 ]
 
 
