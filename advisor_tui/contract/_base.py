@@ -1,12 +1,37 @@
-"""Shared building blocks of the contract: the strict base model and aware UTC times."""
+"""Shared building blocks of the contract: the strict base model, aware UTC times,
+and the bounded string and list types every field is built from.
+
+Every string and list in the contract has a maximum length, published in the
+OpenAPI document as ``maxLength``/``maxItems``: a backend (or a client) must
+never have to hold an unbounded value in memory because the other side sent
+one. The limits are generous for real data and listed in the README
+("Contract limits"); ``tests/mock/test_openapi.py`` fails if a field is added
+without one.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+ID_MAX = 100
+"""Ids, codes, account and phone numbers, hashes, parameter names."""
+LINE_MAX = 500
+"""One line of text: names, labels, titles, summaries, reasons."""
+PROSE_MAX = 10_000
+"""Free text: notes, message bodies, scripts (about four pages)."""
+LIST_MAX = 1_000
+"""Items of one list, unless the field says otherwise (pages, statistics)."""
+
+IdText = Annotated[str, Field(max_length=ID_MAX)]
+LineText = Annotated[str, Field(max_length=LINE_MAX)]
+ProseText = Annotated[str, Field(max_length=PROSE_MAX)]
+
+_Item = TypeVar("_Item")
+BoundedList = Annotated[list[_Item], Field(max_length=LIST_MAX)]
+"""``BoundedList[Fact]``: a list of at most ``LIST_MAX`` items."""
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -18,16 +43,19 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 Pence = Annotated[int, Field(description="Money in integer pence (GBP).")]
 
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 
-
-def _check_ulid(value: str) -> str:
-    if not _ULID.match(value):
-        raise ValueError("must be a 26-character ULID (Crockford base32, upper case)")
-    return value
-
-
-Ulid = Annotated[str, AfterValidator(_check_ulid)]
+# A pattern in the schema rather than a validator function, so the OpenAPI
+# document says what an id must look like and a generated client can check it.
+Ulid = Annotated[
+    str,
+    Field(
+        pattern=ULID_PATTERN,
+        min_length=26,
+        max_length=26,
+        description="A ULID: 26 characters of Crockford base32, upper case.",
+    ),
+]
 
 
 class ContractModel(BaseModel):

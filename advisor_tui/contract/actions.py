@@ -6,9 +6,16 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from advisor_tui.contract._base import ContractModel, UtcDatetime
+from advisor_tui.contract._base import (
+    BoundedList,
+    ContractModel,
+    IdText,
+    LineText,
+    ProseText,
+    UtcDatetime,
+)
 
-ParamValue = int | bool | str
+ParamValue = int | bool | ProseText
 """A parameter value. Money is integer pence; times are ISO 8601 UTC strings."""
 
 
@@ -35,17 +42,17 @@ class ParamType(StrEnum):
 
 
 class ProcessStepRef(ContractModel):
-    id: str
+    id: IdText
     version: int = Field(ge=1)
-    title: str
-    outcome: str | None = Field(
+    title: LineText
+    outcome: LineText | None = Field(
         default=None, description="What the process says, e.g. 'unrecoverable'."
     )
 
 
 class ParameterSpec(ContractModel):
-    name: str
-    label: str
+    name: IdText
+    label: LineText
     type: ParamType
     value: ParamValue
     editable: bool = False
@@ -53,8 +60,8 @@ class ParameterSpec(ContractModel):
     maximum: int | None = Field(
         default=None, description="Hard bound of the action; beyond it is not allowed at all."
     )
-    choices: list[str] | None = None
-    permission_limit: str | None = Field(
+    choices: BoundedList[LineText] | None = None
+    permission_limit: IdText | None = Field(
         default=None,
         description="Name of the advisor permission that caps, without approval, how far "
         "this value may go above its minimum, e.g. 'max_goodwill_credit_pence'.",
@@ -62,21 +69,21 @@ class ParameterSpec(ContractModel):
 
 
 class Fact(ContractModel):
-    label: str
-    value: str
-    source: str = Field(description="Backend or record the fact comes from.")
+    label: LineText
+    value: ProseText
+    source: LineText = Field(description="Backend or record the fact comes from.")
 
 
 class NextAction(ContractModel):
-    id: str
+    id: IdText
     kind: ActionKind
     rank: int = Field(ge=1)
-    label: str
-    why: list[Fact]
+    label: LineText
+    why: BoundedList[Fact]
     process_step: ProcessStepRef
-    parameters: list[ParameterSpec] = Field(default_factory=list)
-    script: str | None = Field(default=None, description="What the advisor can honestly say.")
-    working: list[str] = Field(
+    parameters: BoundedList[ParameterSpec] = Field(default_factory=list)
+    script: ProseText | None = Field(default=None, description="What the advisor can honestly say.")
+    working: BoundedList[LineText] = Field(
         default_factory=list, description="How an amount or date was computed, line by line."
     )
 
@@ -92,14 +99,14 @@ class CoachingValue(StrEnum):
 
 class CoachingHint(ContractModel):
     value: CoachingValue
-    text: str
+    text: ProseText
 
 
 class NextActions(ContractModel):
-    customer_id: str
+    customer_id: IdText
     generated_at: UtcDatetime
-    actions: list[NextAction]
-    coaching: list[CoachingHint] = Field(default_factory=list)
+    actions: BoundedList[NextAction]
+    coaching: BoundedList[CoachingHint] = Field(default_factory=list)
 
 
 class ReasonUse(StrEnum):
@@ -108,7 +115,7 @@ class ReasonUse(StrEnum):
 
 
 class ReasonCode(ContractModel):
-    code: str
-    label: str
-    applies_to: list[ReasonUse]
+    code: IdText
+    label: LineText
+    applies_to: BoundedList[ReasonUse]
     free_text_required: bool = False

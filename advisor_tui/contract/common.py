@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from advisor_tui.contract._base import ContractModel, UtcDatetime
+from advisor_tui.contract._base import ContractModel, ProseText, UtcDatetime
+
+FAULT_DELAY_MAX_MS = 60_000
+"""A minute: longer than any client timeout, short enough that one PUT cannot
+pin a backend's requests forever."""
 
 
 class Backend(StrEnum):
@@ -24,10 +28,22 @@ class Health(ContractModel):
 
 
 class FaultSpec(ContractModel):
-    """Fault injection for one mock backend. All off by default."""
+    """Fault injection for one mock backend. All off by default.
 
-    latency_ms: int = Field(default=0, ge=0, description="Added to every response.")
-    jitter_ms: int = Field(default=0, ge=0, description="Uniform extra latency, 0..jitter_ms.")
+    Strict: ``{"wrong_schema": 0}`` is a mistake to refuse, not a false to guess.
+    """
+
+    model_config = ConfigDict(strict=True)
+
+    latency_ms: int = Field(
+        default=0, ge=0, le=FAULT_DELAY_MAX_MS, description="Added to every response."
+    )
+    jitter_ms: int = Field(
+        default=0,
+        ge=0,
+        le=FAULT_DELAY_MAX_MS,
+        description="Uniform extra latency, 0..jitter_ms.",
+    )
     error_rate: float = Field(
         default=0.0, ge=0, le=1, description="Share of calls answered 500/503."
     )
@@ -39,4 +55,4 @@ class FaultSpec(ContractModel):
 
 
 class ErrorBody(ContractModel):
-    detail: str
+    detail: ProseText

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
-from advisor_tui.contract._base import ContractModel, Pence, Ulid, UtcDatetime
+from advisor_tui.contract._base import (
+    BoundedList,
+    ContractModel,
+    IdText,
+    LineText,
+    Pence,
+    ProseText,
+    Ulid,
+    UtcDatetime,
+)
+from advisor_tui.contract.routes import HISTORY_PAGE_MAX
 
 
 class Channel(StrEnum):
@@ -56,24 +67,24 @@ class SearchField(StrEnum):
 
 
 class CustomerSummary(ContractModel):
-    id: str
-    account_number: str
-    name: str
-    postcode: str
+    id: IdText
+    account_number: IdText
+    name: LineText
+    postcode: IdText
     segment: Segment = Segment.CONSUMER
     matched_on: SearchField
 
 
 class SearchResult(ContractModel):
-    query: str
-    matches: list[CustomerSummary]
+    query: LineText
+    matches: BoundedList[CustomerSummary]
 
 
 class Product(ContractModel):
-    id: str
+    id: IdText
     kind: ProductKind
-    name: str
-    number: str | None = Field(
+    name: LineText
+    number: IdText | None = Field(
         default=None, description="Phone number, circuit id or other identifier of the service."
     )
     monthly_price_pence: Pence = Field(ge=0)
@@ -84,7 +95,7 @@ class PriceChange(ContractModel):
     old_monthly_pence: Pence = Field(ge=0)
     new_monthly_pence: Pence = Field(ge=0)
     inflation_percent: float = Field(description="The inflation figure the rise is judged against.")
-    inflation_measure: str = "CPI"
+    inflation_measure: IdText = "CPI"
 
     # Plain properties, not computed fields: a computed field is serialised, and
     # extra="forbid" would then reject it when the client reads it back.
@@ -103,14 +114,16 @@ class Contract(ContractModel):
     started_on: date
     ends_on: date | None
     minimum_term_months: int = Field(ge=0)
-    price_changes: list[PriceChange] = Field(default_factory=list)
+    price_changes: BoundedList[PriceChange] = Field(default_factory=list)
 
 
 class Circumstances(ContractModel):
     works_from_home: bool = False
     vulnerable: bool = False
-    vulnerability_notes: list[str] = Field(default_factory=list)
-    needs: list[str] = Field(default_factory=list, description="Accessibility or contact needs.")
+    vulnerability_notes: BoundedList[LineText] = Field(default_factory=list)
+    needs: BoundedList[LineText] = Field(
+        default_factory=list, description="Accessibility or contact needs."
+    )
 
 
 class FollowUpStatus(StrEnum):
@@ -121,64 +134,64 @@ class FollowUpStatus(StrEnum):
 
 class FollowUpCreate(ContractModel):
     id: Ulid = Field(description="Client-chosen ULID; doubles as the idempotency key.")
-    owner: str = Field(min_length=1, description="The named person who will follow up.")
+    owner: LineText = Field(min_length=1, description="The named person who will follow up.")
     due_at: UtcDatetime
     channel: Channel
-    note: str = ""
-    created_by: str
+    note: ProseText = ""
+    created_by: IdText
 
 
 class FollowUp(FollowUpCreate):
-    customer_id: str
+    customer_id: IdText
     status: FollowUpStatus = FollowUpStatus.OPEN
     created_at: UtcDatetime
 
 
 class NoteCreate(ContractModel):
     id: Ulid
-    author: str
-    text: str = Field(min_length=1)
+    author: IdText
+    text: ProseText = Field(min_length=1)
 
 
 class Note(NoteCreate):
-    customer_id: str
+    customer_id: IdText
     at: UtcDatetime
 
 
 class CustomerProfile(ContractModel):
-    id: str
-    account_number: str
-    name: str
+    id: IdText
+    account_number: IdText
+    name: LineText
     segment: Segment
-    postcode: str
-    address: list[str]
-    phones: list[str]
-    emails: list[str]
-    social_handles: list[str]
-    products: list[Product]
+    postcode: IdText
+    address: BoundedList[LineText]
+    phones: BoundedList[IdText]
+    emails: BoundedList[LineText]
+    social_handles: BoundedList[LineText]
+    products: BoundedList[Product]
     contract: Contract
     circumstances: Circumstances
     preferred_channel: Channel
-    named_owner: str | None = None
-    follow_ups: list[FollowUp] = Field(default_factory=list)
+    named_owner: LineText | None = None
+    follow_ups: BoundedList[FollowUp] = Field(default_factory=list)
 
 
 class HistoryEvent(ContractModel):
-    id: str
-    customer_id: str
+    id: IdText
+    customer_id: IdText
     at: UtcDatetime
     channel: Channel
     direction: Direction
-    handled_by: str = Field(description="Person or team that handled the contact.")
-    via: str | None = Field(
+    handled_by: LineText = Field(description="Person or team that handled the contact.")
+    via: LineText | None = Field(
         default=None, description="Account, queue or address it came through, e.g. @BTCare."
     )
-    summary: str
-    body: str = ""
+    summary: LineText
+    body: ProseText = ""
 
 
 class HistoryPage(ContractModel):
-    events: list[HistoryEvent]
-    next_cursor: str | None = Field(
+    events: Annotated[list[HistoryEvent], Field(max_length=HISTORY_PAGE_MAX)]
+    next_cursor: IdText | None = Field(
         default=None, description="Opaque; pass back to get the next (older) page."
     )

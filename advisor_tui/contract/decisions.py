@@ -5,13 +5,29 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from advisor_tui.contract._base import ContractModel, Ulid, UtcDatetime
+from advisor_tui.contract._base import (
+    BoundedList,
+    ContractModel,
+    IdText,
+    LineText,
+    ProseText,
+    Ulid,
+    UtcDatetime,
+)
 from advisor_tui.contract.actions import ActionKind, ParamValue, ProcessStepRef
 from advisor_tui.contract.identity import Role
+from advisor_tui.contract.routes import DECISIONS_PAGE_MAX
+
+PARAMETERS_MAX = 100
+"""Parameters of one decision: an action has a handful."""
+STATS_BUCKETS_MAX = 10_000
+"""Rows of one statistics table: ten thousand advisors, steps or days."""
+
+Parameters = Annotated[dict[IdText, ParamValue], Field(max_length=PARAMETERS_MAX)]
 
 GENESIS_HASH = "0" * 64
 
@@ -26,28 +42,28 @@ class Decision(ContractModel):
     """One advisor decision on one next action. ``id`` is the idempotency key."""
 
     id: Ulid
-    customer_id: str
-    action_id: str
+    customer_id: IdText
+    action_id: IdText
     action_kind: ActionKind
-    action_label: str
+    action_label: LineText
     process_step: ProcessStepRef
-    proposed_parameters: dict[str, ParamValue] = Field(
+    proposed_parameters: Parameters = Field(
         default_factory=dict, description="What the process said."
     )
     kind: DecisionKind
-    reason_code: str | None = None
-    free_text: str | None = None
-    changed_parameters: dict[str, ParamValue] = Field(
+    reason_code: IdText | None = None
+    free_text: ProseText | None = None
+    changed_parameters: Parameters = Field(
         default_factory=dict, description="What was done instead (override only)."
     )
-    alternative: str | None = Field(
+    alternative: LineText | None = Field(
         default=None, description="An override that does something else entirely."
     )
-    advisor_id: str
+    advisor_id: IdText
     decided_at: UtcDatetime
     needs_approval: bool = False
     approver_role: Role | None = None
-    situation: list[str] = Field(
+    situation: BoundedList[LineText] = Field(
         default_factory=list, description="The customer's situation at the time, as facts."
     )
 
@@ -69,10 +85,10 @@ def chain_hash(prev_hash: str, decision: Decision) -> str:
 
 class DecisionReceipt(ContractModel):
     id: Ulid
-    advisor_id: str
+    advisor_id: IdText
     sequence: int = Field(ge=1, description="Position in the server's chain for this advisor.")
-    prev_hash: str
-    hash: str
+    prev_hash: IdText
+    hash: IdText
     recorded_at: UtcDatetime
 
 
@@ -87,13 +103,13 @@ class Verdict(StrEnum):
 class ReviewCreate(ContractModel):
     id: Ulid = Field(description="Client-chosen ULID; doubles as the idempotency key.")
     verdict: Verdict
-    note: str = ""
+    note: ProseText = ""
     proposed_step: ProcessStepRef | None = None
 
 
 class Review(ReviewCreate):
     decision_id: Ulid
-    reviewer_id: str
+    reviewer_id: IdText
     at: UtcDatetime
 
 
@@ -114,10 +130,10 @@ class ReviewState(StrEnum):
 class DecisionView(ContractModel):
     decision: Decision
     receipt: DecisionReceipt
-    team: str
+    team: LineText
     approval: ApprovalState
     review_state: ReviewState
-    reviews: list[Review] = Field(default_factory=list)
+    reviews: BoundedList[Review] = Field(default_factory=list)
 
 
 class DecisionFilters(ContractModel):
@@ -127,12 +143,12 @@ class DecisionFilters(ContractModel):
     review screen and the server export all take this one model.
     """
 
-    advisor_id: str | None = None
-    team: str | None = None
-    customer_id: str | None = None
+    advisor_id: IdText | None = None
+    team: LineText | None = None
+    customer_id: IdText | None = None
     kind: DecisionKind | None = None
-    step_id: str | None = None
-    reason_code: str | None = None
+    step_id: IdText | None = None
+    reason_code: IdText | None = None
     needs_approval: bool | None = None
     approval: ApprovalState | None = None
     review_state: ReviewState | None = None
@@ -141,19 +157,19 @@ class DecisionFilters(ContractModel):
 
 
 class DecisionPage(ContractModel):
-    items: list[DecisionView]
-    next_cursor: str | None = None
+    items: Annotated[list[DecisionView], Field(max_length=DECISIONS_PAGE_MAX)]
+    next_cursor: IdText | None = None
     total: int = Field(ge=0, description="How many match the filters, across all pages.")
 
 
 class ChainHead(ContractModel):
-    advisor_id: str
+    advisor_id: IdText
     count: int = Field(ge=0)
-    head_hash: str
+    head_hash: IdText
 
 
 class RateBucket(ContractModel):
-    key: str = Field(description="Advisor id, process step id, or period start (ISO date).")
+    key: IdText = Field(description="Advisor id, process step id, or period start (ISO date).")
     decisions: int = Field(ge=0)
     overrides: int = Field(ge=0)
 
@@ -163,14 +179,17 @@ class RateBucket(ContractModel):
 
 
 class RepeatedOverride(ContractModel):
-    step_id: str
-    step_title: str
-    alternative: str
+    step_id: IdText
+    step_title: LineText
+    alternative: LineText
     count: int = Field(ge=1)
 
 
+Buckets = Annotated[list[RateBucket], Field(max_length=STATS_BUCKETS_MAX)]
+
+
 class DecisionStats(ContractModel):
-    by_advisor: list[RateBucket]
-    by_step: list[RateBucket]
-    by_day: list[RateBucket]
-    repeated_overrides: list[RepeatedOverride]
+    by_advisor: Buckets
+    by_step: Buckets
+    by_day: Buckets
+    repeated_overrides: Annotated[list[RepeatedOverride], Field(max_length=STATS_BUCKETS_MAX)]

@@ -7,7 +7,13 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from advisor_tui.contract._base import ContractModel, UtcDatetime
+from advisor_tui.contract._base import (
+    BoundedList,
+    ContractModel,
+    IdText,
+    LineText,
+    UtcDatetime,
+)
 from advisor_tui.contract.customers import ProductKind
 
 
@@ -19,17 +25,17 @@ class LineState(StrEnum):
 
 
 class ServiceStatus(ContractModel):
-    product_id: str
+    product_id: IdText
     service: ProductKind
     state: LineState
     since: UtcDatetime | None = None
-    detail: str = ""
+    detail: LineText = ""
 
 
 class EtaChange(ContractModel):
     eta: UtcDatetime
     changed_at: UtcDatetime
-    reason: str
+    reason: LineText
     automatic: bool = Field(description="Set by a system rule rather than a person.")
 
 
@@ -39,15 +45,15 @@ class FaultState(StrEnum):
 
 
 class Fault(ContractModel):
-    id: str
-    product_ids: list[str]
-    summary: str
+    id: IdText
+    product_ids: BoundedList[IdText]
+    summary: LineText
     state: FaultState
     opened_at: UtcDatetime
     resolved_at: UtcDatetime | None = None
-    incident_id: str | None = None
+    incident_id: IdText | None = None
     total_loss: bool = Field(description="No service at all, as opposed to degraded.")
-    eta_history: list[EtaChange] = Field(
+    eta_history: BoundedList[EtaChange] = Field(
         default_factory=list, description="Oldest first; the first entry is the first promise."
     )
 
@@ -76,10 +82,10 @@ class IncidentCause(StrEnum):
 
 
 class AreaIncident(ContractModel):
-    id: str
+    id: IdText
     cause: IncidentCause
-    area: str
-    summary: str
+    area: LineText
+    summary: LineText
     started_at: UtcDatetime
     affected_premises: int = Field(ge=0)
     resolved_at: UtcDatetime | None = None
@@ -93,23 +99,23 @@ class AppointmentStatus(StrEnum):
 
 
 class Appointment(ContractModel):
-    id: str
-    fault_id: str | None = None
+    id: IdText
+    fault_id: IdText | None = None
     starts_at: UtcDatetime
     ends_at: UtcDatetime
     status: AppointmentStatus
     cancelled_at: UtcDatetime | None = None
-    engineer: str | None = None
-    purpose: str
+    engineer: LineText | None = None
+    purpose: LineText
 
 
 class FaultStatus(ContractModel):
-    customer_id: str
+    customer_id: IdText
     checked_at: UtcDatetime
-    services: list[ServiceStatus]
-    faults: list[Fault]
-    incidents: list[AreaIncident]
-    appointments: list[Appointment]
+    services: BoundedList[ServiceStatus]
+    faults: BoundedList[Fault]
+    incidents: BoundedList[AreaIncident]
+    appointments: BoundedList[Appointment]
     service_lost_since: UtcDatetime | None = Field(
         default=None, description="Start of the current total loss of service, if any."
     )

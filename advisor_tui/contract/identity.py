@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from advisor_tui.contract._base import ContractModel, Pence
+from advisor_tui.contract._base import BoundedList, ContractModel, IdText, LineText, Pence
 
 
 class Role(StrEnum):
@@ -24,7 +24,7 @@ class Permissions(ContractModel):
         ge=0, description="Largest goodwill credit this person may give without approval."
     )
     may_waive_fees: bool = False
-    overridable_steps: list[str] = Field(
+    overridable_steps: BoundedList[IdText] = Field(
         default_factory=list,
         description="Process step ids this person may override without approval; '*' is all.",
     )
@@ -37,8 +37,8 @@ class Permissions(ContractModel):
 
 
 class Advisor(ContractModel):
-    id: str = Field(min_length=1)
-    display_name: str
+    id: IdText = Field(min_length=1)
+    display_name: LineText
     role: Role
-    team: str
+    team: LineText
     permissions: Permissions

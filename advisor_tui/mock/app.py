@@ -20,9 +20,17 @@ from fastapi.routing import APIRoute
 
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
+from advisor_tui.contract._base import PROSE_MAX
 from advisor_tui.mock import actions, customers, decisions, fault_status, identity
+from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
+from advisor_tui.mock.openapi import truthful_errors
 from advisor_tui.mock.state import MockState
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body the mock reads (413 beyond): the largest valid one, a
+decision with every list and string at its contract limit, is far smaller in
+practice, and a 50 MB note must not be read into memory first."""
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
 
@@ -95,7 +103,18 @@ def _describe_validation(exc: RequestValidationError) -> str:
     for error in exc.errors():
         where = ".".join(str(part) for part in error.get("loc", ()))
         problems.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(problems) or "invalid request"
+    detail = "; ".join(problems) or "invalid request"
+    # ErrorBody.detail is bounded too; a body with thousands of bad items is cut.
+    return detail if len(detail) <= PROSE_MAX else detail[: PROSE_MAX - 1] + "…"
+
+
+class MockApi(FastAPI):
+    """FastAPI whose OpenAPI document describes the error bodies the mock really sends."""
+
+    def openapi(self) -> dict[str, Any]:
+        if not self.openapi_schema:
+            self.openapi_schema = truthful_errors(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(
@@ -106,7 +125,7 @@ def create_app(
 ) -> FastAPI:
     """The mock services over ``state``; ``backends`` serves a subset (others 404)."""
     served = frozenset(backends) if backends is not None else frozenset(Backend)
-    app = FastAPI(
+    app = MockApi(
         title="Advisor TUI mock backends",
         version="1",
         description=(mock.__doc__ or "").strip()
@@ -132,4 +151,7 @@ def create_app(
         return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     app.add_middleware(FaultInjectionMiddleware, state=state, backends=served)
+    # Added last, so outermost: an oversize body is refused before any latency
+    # or fault is applied and before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     return app
