@@ -83,7 +83,7 @@ class NextAction(ContractModel):
     process_step: ProcessStepRef
     parameters: BoundedList[ParameterSpec] = Field(default_factory=list)
     script: ProseText | None = Field(default=None, description="What the advisor can honestly say.")
-    working: BoundedList[LineText] = Field(
+    working: BoundedList[ProseText] = Field(
         default_factory=list, description="How an amount or date was computed, line by line."
     )
 

@@ -1,7 +1,8 @@
 """Hostile backend strings through every panel: shown as text, never acted on.
 
 A customer whose every string field carries markup, escape sequences (OSC 52
-clipboard, OSC 8 hyperlink, CSI), bidi overrides and a 1 MB string is opened;
+clipboard, OSC 8 hyperlink, CSI), bidi overrides and strings as long as the
+contract allows (``maxLength`` of each field) is opened;
 the app must not crash, quit, or emit any of those sequences to the terminal.
 """
 
@@ -29,7 +30,6 @@ HOSTILE = [
     "abc\u202edef",
     "[bold]unclosed [",
 ]
-BIG = "B" * 1_000_000
 HOSTILE_ACCOUNT = "6666 0000 66"
 # Fields that the mock looks things up by, or that the contract constrains;
 # everything else that is a string gets poisoned.
@@ -45,23 +45,36 @@ KEEP = {
 }
 
 
-def poison(value: Any, counter: list[int]) -> Any:
+def string_bound(schema: Any) -> int | None:
+    """The maxLength in a field's JSON schema (of its items, for a list of strings)."""
+    if isinstance(schema, dict):
+        if "maxLength" in schema:
+            return int(schema["maxLength"])
+        schema = list(schema.values())
+    if isinstance(schema, list):
+        return next((b for b in map(string_bound, schema) if b is not None), None)
+    return None
+
+
+def poison(value: Any, counter: list[int], bound: int | None = None) -> Any:
     if isinstance(value, ContractModel):
+        fields = type(value).model_json_schema()["properties"]
         updates = {}
         for name in type(value).model_fields:
             if name in KEEP:
                 continue
-            updates[name] = poison(getattr(value, name), counter)
+            updates[name] = poison(getattr(value, name), counter, string_bound(fields[name]))
         return value.model_copy(update=updates)
     if isinstance(value, BaseModel | Enum):
         return value
     if isinstance(value, str):
         counter[0] += 1
-        if counter[0] % 11 == 0:
-            return BIG
+        if counter[0] % 11 == 0 and bound is not None:
+            # As big as the contract lets a backend send: the longest a panel must show.
+            return "B" * bound
         return HOSTILE[counter[0] % len(HOSTILE)] + value[:20]
     if isinstance(value, list):
-        return [poison(v, counter) for v in value]
+        return [poison(v, counter, bound) for v in value]
     return value
 
 
