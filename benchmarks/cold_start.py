@@ -1,0 +1,133 @@
+"""Cold start to first frame: the live app and the demo against a bare Textual app, in one run.
+
+Each figure is a fresh interpreter, from just before it is spawned to the first
+frame drawn (headless, 160x48), interleaved so machine load hits all three
+alike. The bare app is a header, an input, a data table and a footer: what any
+Textual screen of this shape costs. The live app is ``advisor-tui run`` with
+every backend configured (at a closed loopback port: the first frame must not
+wait for any backend); the demo is ``advisor-tui demo``.
+
+Goal: live app <= 1.5x the bare app measured in the same run.
+
+Run: ``python benchmarks/cold_start.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import sys, time
+t0 = float(sys.argv[1])
+kind = sys.argv[2]
+from textual.app import App
+
+def first_frame(app):
+    async def auto(pilot):
+        await pilot.pause()
+        print(f"FIRST_FRAME {time.time() - t0:.6f}", flush=True)
+        app.exit()
+    return auto
+
+if kind == "bare":
+    from textual.widgets import DataTable, Footer, Header, Input
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Input()
+            yield DataTable()
+            yield Footer()
+
+    bare = Bare()
+    bare.run(headless=True, size=(160, 48), auto_pilot=first_frame(bare))
+else:
+    original = App.run
+
+    def run(self, *args, **kwargs):
+        return original(self, headless=True, size=(160, 48), auto_pilot=first_frame(self))
+
+    App.run = run
+    from advisor_tui.cli import main
+    main([kind])
+"""
+
+GOAL = 1.5
+
+
+def one(kind: str, env: dict[str, str]) -> float:
+    start = time.time()
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, repr(start), kind],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("FIRST_FRAME "):
+            return float(line.split()[1])
+    raise RuntimeError(f"{kind}: no first frame (exit {result.returncode}): {result.stderr[-2000:]}")
+
+
+def environment(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_TUI_")}
+    # An installed app starts from byte-code (pip compiles on install); with
+    # PYTHONDONTWRITEBYTECODE every run would recompile every module it imports,
+    # which measures the compiler, not the app. The warm-up runs write the caches.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    config = home / "config.toml"
+    config.write_text("# empty: defaults\n")
+    env |= {
+        "ADVISOR_TUI_CONFIG": str(config),
+        "ADVISOR_TUI_DATA_DIR": str(home / "data"),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two runs each (a smoke test)")
+    parser.add_argument("--runs", type=int, default=9, help="runs of each (default 9)")
+    args = parser.parse_args()
+    runs = 2 if args.quick else args.runs
+    with tempfile.TemporaryDirectory() as tmp:
+        base = environment(Path(tmp))
+        live = base | {
+            f"ADVISOR_TUI_BACKENDS__{b}__URL": f"http://127.0.0.1:9/{b.lower()}"
+            for b in ("IDENTITY", "CUSTOMERS", "FAULTS", "ACTIONS", "DECISIONS")
+        }
+        live["ADVISOR_TUI_TOKEN"] = "benchmark-token"
+        figures: dict[str, list[float]] = {"bare": [], "run": [], "demo": []}
+        for kind, env in (("bare", base), ("run", live), ("demo", base)):
+            one(kind, env)  # warm the file cache and byte-code first
+        for _ in range(runs):
+            figures["bare"].append(one("bare", base))
+            figures["run"].append(one("run", live))
+            figures["demo"].append(one("demo", base))
+    median = {kind: statistics.median(values) for kind, values in figures.items()}
+    for kind, label in (("bare", "bare Textual app"), ("run", "live app"), ("demo", "demo")):
+        values = figures[kind]
+        print(
+            f"cold start to first frame, {label}: median {median[kind] * 1000:.0f} ms "
+            f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f}, {runs} runs)"
+        )
+    ratio = median["run"] / median["bare"]
+    print(
+        f"live app / bare app: {ratio:.2f} (goal <= {GOAL}); "
+        f"demo / bare app: {median['demo'] / median['bare']:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
