@@ -75,7 +75,9 @@ def one(kind: str, env: dict[str, str]) -> float:
     for line in result.stdout.splitlines():
         if line.startswith("FIRST_FRAME "):
             return float(line.split()[1])
-    raise RuntimeError(f"{kind}: no first frame (exit {result.returncode}): {result.stderr[-2000:]}")
+    raise RuntimeError(
+        f"{kind}: no first frame (exit {result.returncode}): {result.stderr[-2000:]}"
+    )
 
 
 def environment(home: Path) -> dict[str, str]:
