@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_decisions_parser(sub)
     _add_web_parser(sub)
+    from advisor_tui.scripting.call import add_call_parser
+
+    add_call_parser(sub)
     return parser
 
 
@@ -498,6 +501,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_decisions(args)
         if command == "web":
             return cmd_web(args)
+        if command == "call":
+            from advisor_tui.scripting.call import run_call
+
+            return run_call(args)
         parser.error(f"unknown command {command}")
     except (ConfigError, UsageError) as error:
         print(f"advisor-tui: {error}", file=sys.stderr)

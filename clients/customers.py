@@ -19,6 +19,9 @@ from advisor_tui.contract.customers import (
 
 
 class CustomersClient(BackendHttp):
+    """The customers backend: find a customer, read their profile, history, follow-ups and
+    notes, and add follow-ups and notes (idempotent: the body's ULID is the key)."""
+
     backend = Backend.CUSTOMERS
 
     async def search(self, q: str) -> SearchResult:
@@ -26,6 +29,7 @@ class CustomersClient(BackendHttp):
         return await self.get_model(routes.SEARCH, SearchResult, {"q": q})
 
     async def profile(self, customer_id: str) -> CustomerProfile:
+        """The customer's profile: products, contract, circumstances, contact details."""
         return await self.get_model(path(routes.PROFILE, customer_id=customer_id), CustomerProfile)
 
     async def history(
@@ -50,14 +54,17 @@ class CustomersClient(BackendHttp):
         )
 
     async def history_event(self, customer_id: str, event_id: str) -> HistoryEvent:
+        """One history event in full, body included."""
         return await self.get_model(
             path(routes.HISTORY_EVENT, customer_id=customer_id, event_id=event_id), HistoryEvent
         )
 
     async def follow_ups(self, customer_id: str) -> list[FollowUp]:
+        """Every follow-up promised to the customer, each with its named owner and due time."""
         return await self.get_list(path(routes.FOLLOW_UPS, customer_id=customer_id), FollowUp)
 
     async def create_follow_up(self, customer_id: str, follow_up: FollowUpCreate) -> FollowUp:
+        """Promise a follow-up. Safe to repeat: its id is the idempotency key."""
         # The client-chosen ULID is the idempotency key, so a retry after a lost
         # answer cannot create the follow-up twice.
         return await self.post_model(
@@ -68,9 +75,11 @@ class CustomersClient(BackendHttp):
         )
 
     async def notes(self, customer_id: str) -> list[Note]:
+        """The notes advisors left on the customer, newest first."""
         return await self.get_list(path(routes.NOTES, customer_id=customer_id), Note)
 
     async def add_note(self, customer_id: str, note: NoteCreate) -> Note:
+        """Add a note. Safe to repeat: its id is the idempotency key."""
         return await self.post_model(
             path(routes.NOTES, customer_id=customer_id), note, Note, idempotency_key=note.id
         )

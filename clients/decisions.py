@@ -31,6 +31,9 @@ def _query_value(value: object) -> Any:
 
 
 class DecisionsClient(BackendHttp):
+    """The decisions backend: record decisions (hash-chained per advisor), and, for team
+    leads and supervisors, list, review and approve them and read the figures."""
+
     backend = Backend.DECISIONS
 
     async def record(self, decision: Decision) -> DecisionReceipt:
@@ -79,9 +82,11 @@ class DecisionsClient(BackendHttp):
         return await self.get_model(routes.DECISIONS, DecisionPage, query)
 
     async def get(self, decision_id: str) -> DecisionView:
+        """One decision with its receipt, approval and review state, and its reviews."""
         return await self.get_model(path(routes.DECISION, decision_id=decision_id), DecisionView)
 
     async def review(self, decision_id: str, review: ReviewCreate) -> Review:
+        """Review (or approve) a decision. Safe to repeat: the review id is the key."""
         return await self.post_model(
             path(routes.REVIEWS, decision_id=decision_id),
             review,
@@ -90,6 +95,7 @@ class DecisionsClient(BackendHttp):
         )
 
     async def chain_head(self, advisor_id: str) -> ChainHead:
+        """How many decisions the advisor's chain holds, and the hash of the last."""
         return await self.get_model(path(routes.CHAIN_HEAD, advisor_id=advisor_id), ChainHead)
 
     async def stats(

@@ -9,6 +9,8 @@ from advisor_tui.contract.identity import Advisor
 
 
 class IdentityClient(BackendHttp):
+    """The identity backend: who the bearer token belongs to."""
+
     backend = Backend.IDENTITY
 
     async def me(self) -> Advisor:

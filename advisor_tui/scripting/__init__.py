@@ -1,0 +1,73 @@
+"""Scripting the backends: connect the way the app does, from a script or the shell.
+
+``open_backends`` gives a script the same ``Backends`` the app would use: the
+configured backends (config file, ``ADVISOR_TUI_*`` environment), a mock-style
+server (``mock_url``, e.g. a running ``advisor-tui mock serve``), or, when no
+backend is configured at all, the embedded demo mock in process, saying so on
+stderr. ``advisor-tui call`` (``advisor_tui.scripting.call``) is built on it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from advisor_tui.clients import Backends
+from advisor_tui.config import Settings, load_settings
+from advisor_tui.contract import Role
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@asynccontextmanager
+async def open_backends(
+    settings: Settings | None = None,
+    *,
+    config: Path | None = None,
+    mock_url: str | None = None,
+    role: Role = Role.ADVISOR,
+    notice: Callable[[str], None] = _to_stderr,
+) -> AsyncIterator[Backends]:
+    """``async with open_backends() as backends: await backends.customers.search(...)``.
+
+    ``settings`` default to the app's (``config`` is its ``--config``). With
+    ``mock_url`` every backend is taken from that one mock-style server. The
+    token is the configured one; where there is none and the backends are a
+    mock (``mock_url``, or the embedded demo), the demo token for ``role``.
+    ``notice`` hears which backends were chosen when it is not the obvious
+    configured set (default: printed on stderr, never on stdout).
+    """
+    if settings is None:
+        settings, warnings = load_settings(config)
+        for warning in warnings:
+            notice(f"warning: {warning}")
+    from advisor_tui.testing import demo_token, mock_backends
+
+    if mock_url is not None:
+        if settings.token is None:
+            settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
+        async with Backends.from_settings(settings, base_url=mock_url) as backends:
+            yield backends
+        return
+    if not settings.is_demo:
+        async with Backends.from_settings(settings) as backends:
+            yield backends
+        return
+    # As `advisor-tui demo` does: the demo's mock and its token for the role.
+    settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
+    async with mock_backends(role=role) as mock:
+        notice(
+            f"no backends configured: using the embedded demo mock (seed scenarios, "
+            f"in memory) as the demo {role.value}"
+        )
+        async with mock.connect(settings=settings) as backends:
+            yield backends
+
+
+__all__ = ["open_backends"]
