@@ -99,8 +99,16 @@ class MockBackends:
         return {b: self.base_url + routes.PREFIXES[b] for b in Backend}
 
     def token(self, role: Role | None = None) -> str:
-        """The bearer token of the demo advisor with ``role`` (default: ``self.role``)."""
-        return demo_token(role or self.role)
+        """A bearer token for ``role`` (default ``self.role``): the demo's own when the
+        scenarios have it, else the first advisor with that role in your scenario files."""
+        wanted = role or self.role
+        demo = demo_token(wanted)
+        if demo in self.state.advisors:
+            return demo
+        for token, advisor in self.state.advisors.items():
+            if advisor.role is wanted:
+                return token
+        raise LookupError(f"the scenarios have no advisor with role {wanted.value!r}")
 
     def advisor(self, role: Role | None = None) -> Advisor:
         """Who that token signs in as (their id, team and permissions)."""

@@ -50,9 +50,11 @@ def escape_unsafe(text: str) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Contract models (and lists of them) as plain JSON values."""
+    """Contract models, and dicts and lists holding them, as plain JSON values."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {key: to_jsonable(v) for key, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     return value
