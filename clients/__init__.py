@@ -34,7 +34,8 @@ from advisor_tui.clients.errors import (
 )
 from advisor_tui.clients.faults import FaultsClient
 from advisor_tui.clients.identity import IdentityClient
-from advisor_tui.config.settings import Settings
+from advisor_tui.clients.tmf import TmfFaultsClient
+from advisor_tui.config.settings import Protocol, Settings
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.routes import PREFIXES
 
@@ -107,10 +108,11 @@ class Backends:
                 on_health=on_health,
             )
 
+        tmf = {b for b in Backend if settings.backends.protocol(b) is Protocol.TMF}
         return cls(
             identity=make(IdentityClient),
             customers=make(CustomersClient),
-            faults=make(FaultsClient),
+            faults=make(TmfFaultsClient if Backend.FAULTS in tmf else FaultsClient),
             actions=make(ActionsClient),
             decisions=make(DecisionsClient),
         )

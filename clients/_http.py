@@ -237,8 +237,13 @@ class BackendHttp:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retryable: bool | None = None,
+        response_headers: dict[str, str] | None = None,
     ) -> Any:
-        """Send with retries where they are safe; return the validated body or raise."""
+        """Send with retries where they are safe; return the validated body or raise.
+
+        ``response_headers``, when given, receives the successful answer's headers
+        (paging counts such as TMF's ``X-Total-Count`` travel there).
+        """
         # GETs are safe to repeat; a POST only when it carries its idempotency
         # key, because then the backend answers a repeat as it answered the first.
         may_retry = method == "GET" if retryable is None else retryable
@@ -273,6 +278,8 @@ class BackendHttp:
                 )
                 log.warning("%s %s: %s", method, url, violation)
                 self._fail(attempts, violation)
+            if response_headers is not None:
+                response_headers.update(response.headers)
             self._record_ok(attempts)
             return value
 

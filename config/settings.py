@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,25 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Protocol(StrEnum):
+    """What a backend speaks: this project's contract, or the TM Forum Open APIs (v4)."""
+
+    NATIVE = "native"
+    TMF = "tmf"
+
+
+# Backends with a TM Forum adapter (advisor_tui.clients.tmf); the others speak native only.
+TMF_BACKENDS = frozenset({Backend.CUSTOMERS, Backend.FAULTS})
+
+
 class BackendSettings(_Section):
     url: HttpUrl | None = Field(
         default=None, description="Base URL of this backend; the contract paths hang off it."
+    )
+    protocol: Protocol = Field(
+        default=Protocol.NATIVE,
+        description='"native" (this project\'s contract) or "tmf" (TM Forum Open API v4 '
+        "under <url>/tmf-api/...; customers and faults only).",
     )
 
 
@@ -72,6 +89,10 @@ class BackendsSettings(_Section):
     def url(self, backend: Backend) -> HttpUrl | None:
         section: BackendSettings = getattr(self, backend.value)
         return section.url
+
+    def protocol(self, backend: Backend) -> Protocol:
+        section: BackendSettings = getattr(self, backend.value)
+        return section.protocol
 
     @property
     def configured(self) -> list[Backend]:
@@ -88,6 +109,15 @@ class BackendsSettings(_Section):
                 f"no URL for {missing}; set a URL for all five backends, "
                 "or none to run the embedded demo"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tmf_where_adapted(self) -> BackendsSettings:
+        for backend in Backend:
+            if self.protocol(backend) is Protocol.TMF and backend not in TMF_BACKENDS:
+                raise ValueError(
+                    f"{backend.value}.protocol: only customers and faults can speak tmf"
+                )
         return self
 
 
@@ -331,6 +361,8 @@ def render_settings(settings: Settings) -> str:
                 url = dumped["backends"][backend.value]["url"]
                 tables.append(f"\n[backends.{backend.value}]")
                 tables.append(f"url = {_toml_value(url)}" if url else "# url = (not set)")
+                protocol = dumped["backends"][backend.value]["protocol"]
+                tables.append(f"protocol = {_toml_value(protocol)}")
         elif isinstance(value, dict):
             tables.append(f"\n[{name}]")
             tables.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
@@ -361,6 +393,9 @@ def default_config_text() -> str:
                 url_field = BackendSettings.model_fields["url"]
                 sections += ["", f"[backends.{backend.value}]", *describe(url_field)]
                 sections.append(f'# url = "https://{backend.value}.example.net/"')
+                if backend in TMF_BACKENDS:
+                    sections += describe(BackendSettings.model_fields["protocol"])
+                    sections.append('# protocol = "native"')
         elif name in ("timeouts", "retry"):
             section_cls: type[_Section] = TimeoutSettings if name == "timeouts" else RetrySettings
             sections += ["", f"[{name}]"]

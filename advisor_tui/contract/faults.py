@@ -56,6 +56,12 @@ class Fault(ContractModel):
     eta_history: BoundedList[EtaChange] = Field(
         default_factory=list, description="Oldest first; the first entry is the first promise."
     )
+    eta_history_known: bool = Field(
+        default=True,
+        description="False when the backend gives only the latest ETA, not how it moved "
+        "(e.g. a TMF621 ticket without the ETA-history extension): eta_history then holds "
+        "that one ETA and says nothing about earlier promises.",
+    )
 
     @property
     def current_eta(self) -> datetime | None:

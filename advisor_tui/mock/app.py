@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
 from advisor_tui.contract._base import PROSE_MAX
-from advisor_tui.mock import actions, customers, decisions, fault_status, identity
+from advisor_tui.mock import actions, customers, decisions, fault_status, identity, tmf
 from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
 from advisor_tui.mock.openapi import truthful_errors
@@ -141,6 +141,9 @@ def create_app(
                 prefix=routes.PREFIXES[backend],
                 tags=[backend.value],
             )
+            tmf_router = tmf.build_router(backend, state)
+            if tmf_router is not None:
+                app.include_router(tmf_router, prefix=routes.PREFIXES[backend])
     app.include_router(_admin_router(state, served), prefix=routes.ADMIN_PREFIX, tags=["admin"])
 
     # Every error body is an ErrorBody, so a client has one error shape to parse;

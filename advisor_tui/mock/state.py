@@ -67,6 +67,9 @@ class MockState:
     )
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    # False: the TMF profile answers like a standard-only vendor, without our
+    # extensions (advisor_tui.tmf.extensions), to show how the app degrades.
+    tmf_extensions: bool = True
 
     def advisor_for_token(self, token: str | None) -> Advisor | None:
         return self.advisors.get(token) if token else None

@@ -34,6 +34,9 @@ STATE_STYLE = {
 
 def eta_warning(fault: Fault) -> str | None:
     """The plain sentence an advisor needs when an ETA has moved, or None if it has not."""
+    if not fault.eta_history_known:
+        # Only the latest ETA came back: it may already have moved many times.
+        return "ETA history unknown (the backend gives only the latest ETA); do not quote as firm"
     moves = fault.eta_moves
     if moves == 0:
         return None
@@ -58,7 +61,10 @@ def render_fault(fault: Fault) -> RenderableType:
     warning = eta_warning(fault)
     if warning:
         parts.append(Text(f"⚠ {warning}", style="bold reverse yellow"))
-    if fault.eta_history:
+    if not fault.eta_history_known:
+        if fault.current_eta is not None:
+            parts.append(Text(f"Latest ETA {when(fault.current_eta)}", style="bold"))
+    elif fault.eta_history:
         table = Table(box=None, pad_edge=False, show_header=True, expand=True)
         table.add_column("ETA", no_wrap=True)
         table.add_column("set", no_wrap=True)
