@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from advisor_tui.clients._http import path
 from advisor_tui.clients.errors import ContractViolation
 from advisor_tui.clients.faults import FaultsClient
@@ -73,6 +75,14 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
     backend = Backend.FAULTS
 
     async def status(self, customer_id: str) -> FaultStatus:
+        try:
+            return await self._status(customer_id)
+        except ValidationError as exc:
+            # TMF allows what our contract bounds (longer texts, more items): a
+            # resource we cannot map is off-contract data, named like any other.
+            raise ContractViolation.from_validation(self.backend, exc) from None
+
+    async def _status(self, customer_id: str) -> FaultStatus:
         checked_at = utcnow()
         by_customer = {"relatedParty.id": customer_id}
         services = await self.tmf_list(base.SERVICE, Service, by_customer)
