@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from advisor_tui.scripting.call import add_call_parser
 
     add_call_parser(sub)
+    from advisor_tui.services.actions import serve as serve_actions
+
+    serve_actions.add_parser(sub)
     return parser
 
 
@@ -391,7 +394,7 @@ def _store_path(settings: Settings, *, demo: bool) -> Path:
 
 
 def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> int:
-    from advisor_tui.mock.app import create_app
+    from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.server import BackgroundServer
 
     settings = _settings(args, token=SecretStr(DEMO_TOKENS[Role(args.role)]))
@@ -401,8 +404,9 @@ def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> in
     # so a restarted demo (as another role) still sees what was decided.
     decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
     with ExitStack() as stack:
-        server = stack.enter_context(BackgroundServer(create_app(state, decisions_db=decisions_db)))
-        print(f"demo: mock backends on {server.base_url}", file=sys.stderr)
+        app = create_demo_app(state, decisions_db=decisions_db)
+        server = stack.enter_context(BackgroundServer(app))
+        print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         return _run_app(settings, base_url=server.base_url, mode=mode, store_path=store_path)
 
 
@@ -421,9 +425,11 @@ def cmd_mock(args: argparse.Namespace) -> int:
     from advisor_tui.mock.app import create_app
 
     if args.mock_command == "openapi":
+        from advisor_tui.demo import create_demo_app
         from advisor_tui.mock.scenario import load_state
 
-        document = create_app(load_state(include_seed=False)).openapi()
+        # The whole contract: the mock's backends and the actions service's routes.
+        document = create_demo_app(load_state(include_seed=False)).openapi()
         print(json.dumps(document, indent=args.indent))
         return 0
     from advisor_tui.mock.server import serve
@@ -442,6 +448,16 @@ def cmd_mock(args: argparse.Namespace) -> int:
     )
     serve(app, args.host, args.port)
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from advisor_tui.services.actions import serve as serve_actions
+
+    settings = _settings(args, **serve_actions.settings_overrides(args))
+    try:
+        return serve_actions.run(settings, args)
+    except serve_actions.ServeError as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -505,6 +521,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from advisor_tui.scripting.call import run_call
 
             return run_call(args)
+        if command == "serve":
+            return cmd_serve(args)
         parser.error(f"unknown command {command}")
     except (ConfigError, UsageError) as error:
         print(f"advisor-tui: {error}", file=sys.stderr)

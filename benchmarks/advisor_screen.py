@@ -29,7 +29,7 @@ from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import Backend, FaultSpec
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import MockState
@@ -53,12 +53,12 @@ from advisor_tui.app import AdvisorApp
 from advisor_tui.session import Session
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 import httpx
 from pydantic import SecretStr
 settings = Settings(token=SecretStr("demo-advisor"))
-transport = httpx.ASGITransport(app=create_app(load_state()))
+transport = httpx.ASGITransport(app=create_demo_app(load_state()))
 app = AdvisorApp(Session(backends=Backends.from_settings(settings, transport=transport)))
 async def auto(pilot):
     await pilot.pause()
@@ -204,7 +204,7 @@ def main() -> None:
     starts = cold_start()
     print(f"cold start to first frame: {ms(starts)} over {len(starts)} runs")
     state = load_state()
-    with BackgroundServer(create_app(state)) as server:
+    with BackgroundServer(create_demo_app(state)) as server:
         full = asyncio.run(full_screen(state, server.base_url))
         slowest = max(LATENCIES[b] for b in (Backend.CUSTOMERS, Backend.FAULTS, Backend.ACTIONS))
         ratio = statistics.median(full) * 1000 / slowest

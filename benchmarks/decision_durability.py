@@ -59,10 +59,10 @@ GOAL_P99_MS = 10.0
 SERVER = """
 import sys
 from pathlib import Path
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import serve
-serve(create_app(load_state(), decisions_db=Path(sys.argv[2])), port=int(sys.argv[1]))
+serve(create_demo_app(load_state(), decisions_db=Path(sys.argv[2])), port=int(sys.argv[1]))
 """
 
 

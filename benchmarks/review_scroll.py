@@ -91,7 +91,7 @@ SCENARIOS = [
 
 def serve_child(db: Path, n: int, seed: int) -> int:
     """Seed (unless the file already holds decisions) and serve until stdin closes."""
-    from advisor_tui.mock.app import create_app
+    from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.ledger import DecisionLedger
     from advisor_tui.mock.server import BackgroundServer
     from advisor_tui.mock.state import MockState
@@ -103,7 +103,7 @@ def serve_child(db: Path, n: int, seed: int) -> int:
             ledger.bulk_seed(n, seed=seed, advisors=everyone, now=NOW)
             print(f"seeded {n:,} decisions in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     state = MockState(advisors=tokens, customers={}, clock=lambda: NOW)
-    with BackgroundServer(create_app(state, decisions_db=db)) as server:
+    with BackgroundServer(create_demo_app(state, decisions_db=db)) as server:
         print(READY + server.base_url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or dies)
     return 0

@@ -182,12 +182,15 @@ def test_mock_serve_answers_over_http_and_takes_faults_at_run_time(tmp_path: Pat
             status = client.get(f"/faults/v1/customers/{customer_id}/status").json()
             assert status["faults"][0]["eta_history"]
             assert client.get("/admin/faults/faults").json()["latency_ms"] == 50
-            client.put("/admin/faults/actions", json={"error_rate": 1.0})
-            broken = client.get(f"/actions/v1/customers/{customer_id}/next-actions")
+            client.put("/admin/faults/customers", json={"error_rate": 1.0})
+            broken = client.get(f"/customers/v1/customers/{customer_id}")
             assert broken.status_code in {500, 503}
-            client.put("/admin/faults/actions", json={})
-            healed = client.get(f"/actions/v1/customers/{customer_id}/next-actions")
-            assert healed.status_code == 200 and healed.json()["actions"]
+            client.put("/admin/faults/customers", json={})
+            healed = client.get(f"/customers/v1/customers/{customer_id}")
+            assert healed.status_code == 200 and healed.json()["id"] == customer_id
+            # The mock holds stand-in data only: actions come from `serve actions`.
+            actions = client.get(f"/actions/v1/customers/{customer_id}/next-actions")
+            assert actions.status_code == 404
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -223,12 +226,12 @@ def test_decisions_export_from_the_server_with_filters(
     from advisor_tui.clients import Backends
     from advisor_tui.config import Settings
     from advisor_tui.contract import DecisionKind
-    from advisor_tui.mock.app import create_app
+    from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.scenario import load_state
     from advisor_tui.mock.server import BackgroundServer
     from tests.store.decision_samples import make_decision
 
-    with BackgroundServer(create_app(load_state())) as server:
+    with BackgroundServer(create_demo_app(load_state())) as server:
 
         async def record() -> None:
             settings = Settings(token=SecretStr("demo-advisor"))

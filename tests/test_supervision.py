@@ -32,7 +32,7 @@ from advisor_tui.contract import (
     ReviewState,
     chain_hash,
 )
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.ledger import DecisionLedger
 from advisor_tui.mock.state import MockState
 from advisor_tui.supervision import (
@@ -222,7 +222,7 @@ def state_for_export() -> MockState:
 
 @pytest.fixture
 async def backends(seeded_db: Path) -> AsyncIterator[dict[str, Backends]]:
-    app = create_app(state_for_export(), decisions_db=seeded_db)
+    app = create_demo_app(state_for_export(), decisions_db=seeded_db)
     transport = httpx.ASGITransport(app=app)
     made = {
         token: Backends.from_settings(quick_settings(token), transport=transport)

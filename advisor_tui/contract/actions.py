@@ -107,6 +107,12 @@ class NextActions(ContractModel):
     generated_at: UtcDatetime
     actions: BoundedList[NextAction]
     coaching: BoundedList[CoachingHint] = Field(default_factory=list)
+    facts_missing: BoundedList[IdText] = Field(
+        default_factory=list,
+        description="Facts the actions service could not fetch (e.g. 'faults', 'history'), "
+        "so the actions that need them are absent, never computed without them. Empty "
+        "when the answer is complete.",
+    )
 
 
 class ReasonUse(StrEnum):

@@ -174,6 +174,12 @@ class CustomerProfile(ContractModel):
     preferred_channel: Channel
     named_owner: LineText | None = None
     follow_ups: BoundedList[FollowUp] = Field(default_factory=list)
+    process_outcomes: dict[IdText, LineText] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="What the case's process steps said, by step id, e.g. "
+        "{'PS-NUM-RESTORE': 'unrecoverable'}; the actions service escalates closing ones.",
+    )
 
 
 class HistoryEvent(ContractModel):

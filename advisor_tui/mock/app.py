@@ -1,4 +1,10 @@
-"""One FastAPI app serving the five mock backends, each under its own path prefix.
+"""One FastAPI app serving the mock backends, each under its own path prefix.
+
+The mock holds stand-in data only: identity, customers (with history), faults
+and decisions. Next actions are computed by the real actions service
+(``advisor_tui.services.actions``); the demo passes its routes in ``services`` so
+they are served here beside the stand-in data, under the same prefix, health
+route and fault injection as a mock backend (see ``advisor_tui.demo``).
 
 ``create_app`` mounts each backend's router under ``routes.PREFIXES[backend]``
 with a health route, adds the admin router (fault injection, never itself
@@ -9,7 +15,7 @@ document at ``/openapi.json``. A client configured with base URL
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +27,7 @@ from fastapi.routing import APIRoute
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
 from advisor_tui.contract._base import PROSE_MAX
-from advisor_tui.mock import actions, customers, decisions, fault_status, identity, tmf
+from advisor_tui.mock import customers, decisions, faults, identity, tmf
 from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
 from advisor_tui.mock.openapi import truthful_errors
@@ -35,12 +41,20 @@ practice, and a 50 MB note must not be read into memory first."""
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
 
 
-def _backend_router(backend: Backend, state: MockState, decisions_db: Path | None) -> APIRouter:
+MOCK_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS, Backend.DECISIONS})
+"""The backends the mock itself stands in for; others come from ``services``."""
+
+
+def _backend_router(
+    backend: Backend,
+    state: MockState,
+    decisions_db: Path | None,
+    services: Mapping[Backend, APIRouter],
+) -> APIRouter:
     builders: dict[Backend, Callable[[], APIRouter]] = {
         Backend.IDENTITY: lambda: identity.build_router(state),
         Backend.CUSTOMERS: lambda: customers.build_router(state),
-        Backend.FAULTS: lambda: fault_status.build_router(state),
-        Backend.ACTIONS: lambda: actions.build_router(state),
+        Backend.FAULTS: lambda: faults.build_router(state),
         Backend.DECISIONS: lambda: decisions.build_router(state, decisions_db),
     }
     router = APIRouter()
@@ -56,7 +70,7 @@ def _backend_router(backend: Backend, state: MockState, decisions_db: Path | Non
     def health() -> Health:
         return Health(backend=backend, ok=True, at=state.clock())
 
-    router.include_router(builders[backend]())
+    router.include_router(services[backend] if backend in services else builders[backend]())
     return router
 
 
@@ -122,9 +136,16 @@ def create_app(
     *,
     backends: set[Backend] | None = None,
     decisions_db: Path | None = None,
+    services: Mapping[Backend, APIRouter] | None = None,
 ) -> FastAPI:
-    """The mock services over ``state``; ``backends`` serves a subset (others 404)."""
-    served = frozenset(backends) if backends is not None else frozenset(Backend)
+    """The mock backends over ``state``, plus the routers of real ``services``.
+
+    ``backends`` serves a subset (others 404); by default every mock backend and
+    every given service.
+    """
+    services = dict(services or {})
+    available = MOCK_BACKENDS | services.keys()
+    served = frozenset(backends) & available if backends is not None else frozenset(available)
     app = MockApi(
         title="Advisor TUI mock backends",
         version="1",
@@ -137,7 +158,7 @@ def create_app(
     for backend in Backend:
         if backend in served:
             app.include_router(
-                _backend_router(backend, state, decisions_db),
+                _backend_router(backend, state, decisions_db, services),
                 prefix=routes.PREFIXES[backend],
                 tags=[backend.value],
             )

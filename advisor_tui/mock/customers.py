@@ -163,7 +163,12 @@ def build_router(state: MockState) -> APIRouter:
     def profile(customer_id: str) -> CustomerProfile:
         record = get_record(state, customer_id)
         # Follow-ups live on the record so POSTs show up in the profile at once.
-        return record.profile.model_copy(update={"follow_ups": _sorted_follow_ups(record)})
+        # The case's process outcomes are part of what the customers backend says
+        # about the customer; the actions service reads them from here.
+        outcomes = {**record.profile.process_outcomes, **record.process_outcomes}
+        return record.profile.model_copy(
+            update={"follow_ups": _sorted_follow_ups(record), "process_outcomes": outcomes}
+        )
 
     @router.get(
         routes.HISTORY,

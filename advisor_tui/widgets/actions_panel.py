@@ -140,6 +140,11 @@ class ActionsPanel(BackendPanel[NextActions]):
     def show(self, data: NextActions) -> None:
         self.actions = sorted(data.actions, key=lambda a: a.rank)
         coaching = Text()
+        if data.facts_missing:
+            # A partial answer: say so first, so no absent action reads as "not owed".
+            coaching.append("⚠ facts missing: ", style="bold red")
+            coaching.append(safe_text(", ".join(data.facts_missing), "bold red", max_len=80))
+            coaching.append(" (actions needing them are not shown)\n", style="red")
         for hint in data.coaching:
             coaching.append(f"{hint.value.value.capitalize()}: ", style="bold")
             coaching.append(safe_text(hint.text, max_len=200))

@@ -40,7 +40,7 @@ from advisor_tui.contract import (
     routes,
     utcnow,
 )
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 
@@ -87,7 +87,7 @@ def state(seed_state: MockState) -> MockState:
 
 @pytest.fixture
 def transport(state: MockState, tmp_path_factory: pytest.TempPathFactory) -> CountingTransport:
-    app = create_app(state, decisions_db=tmp_path_factory.mktemp("db") / "decisions.sqlite")
+    app = create_demo_app(state, decisions_db=tmp_path_factory.mktemp("db") / "decisions.sqlite")
     return CountingTransport(httpx.ASGITransport(app=app))
 
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from advisor_tui.clients import Backends, BackendTimeout, BackendUnavailable, HealthState
 from advisor_tui.config import RetrySettings, Settings, TimeoutSettings
 from advisor_tui.contract import Backend, FaultSpec
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import MockState
@@ -24,7 +24,7 @@ FAST_RETRY = RetrySettings(attempts=2, initial=0.01, max=0.02, jitter=0.0, total
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[MockState, str]]:
     state = load_state(include_seed=True, seed=2)
-    with BackgroundServer(create_app(state)) as server:
+    with BackgroundServer(create_demo_app(state)) as server:
         yield state, server.base_url
 
 

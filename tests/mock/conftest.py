@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 
@@ -28,7 +28,7 @@ def state() -> MockState:
 
 @pytest.fixture
 def app(state: MockState) -> FastAPI:
-    return create_app(state)
+    return create_demo_app(state)
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from ulid import ULID
 from advisor_tui.contract import Backend, NoteCreate, routes
 from advisor_tui.contract._base import PROSE_MAX
 from advisor_tui.contract.common import FAULT_DELAY_MAX_MS
-from advisor_tui.mock.app import MAX_BODY_BYTES, create_app
+from advisor_tui.demo import create_demo_app
+from advisor_tui.mock.app import MAX_BODY_BYTES
 from advisor_tui.mock.openapi import ERROR_REF
 from advisor_tui.mock.state import MockState
 from tests.mock.conftest import ADVISOR
@@ -48,13 +49,13 @@ def _unbounded(schema: Any, where: str) -> Iterator[str]:
 
 
 def test_every_published_string_and_list_is_bounded(state: MockState) -> None:
-    document = create_app(state).openapi()
+    document = create_demo_app(state).openapi()
     problems = list(_unbounded(document["components"]["schemas"], "schemas"))
     assert not problems, "\n".join(problems)
 
 
 def test_errors_are_documented_as_the_error_body_sent(state: MockState) -> None:
-    document = create_app(state).openapi()
+    document = create_demo_app(state).openapi()
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, item in document["paths"].items():
         for method, operation in item.items():

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, routes
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.injection import backend_for_path, truncate_json
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import MockState
@@ -140,7 +140,7 @@ async def test_faults_set_on_state_apply_too(state: MockState, client: httpx.Asy
 
 def test_hang_over_loopback_times_out_and_server_stays_up(state: MockState) -> None:
     state.faults[Backend.FAULTS] = FaultSpec(hang=True)
-    with BackgroundServer(create_app(state)) as server:
+    with BackgroundServer(create_demo_app(state)) as server:
         assert server.base_url.startswith("http://127.0.0.1:")
         with httpx.Client(base_url=server.base_url, timeout=httpx.Timeout(5, read=0.3)) as http:
             started = time.perf_counter()
@@ -157,7 +157,7 @@ def test_hang_over_loopback_times_out_and_server_stays_up(state: MockState) -> N
 
 
 def test_loopback_serves_the_seed(state: MockState) -> None:
-    with BackgroundServer(create_app(state)) as server:
+    with BackgroundServer(create_demo_app(state)) as server:
         response = httpx.get(
             server.base_url + routes.PREFIXES[Backend.CUSTOMERS] + routes.SEARCH,
             params={"q": "@ballantyne70"},

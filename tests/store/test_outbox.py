@@ -14,7 +14,7 @@ from decision_samples import make_decision
 
 from advisor_tui.clients import BackendError, DecisionsClient, RetryPolicy
 from advisor_tui.contract import Backend, Decision, DecisionKind, FaultSpec
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.store.cli import EXIT_OK, EXIT_PROBLEM, cmd_list, cmd_status, cmd_sync
@@ -35,7 +35,7 @@ def state() -> MockState:
 
 @pytest.fixture
 def transport(state: MockState, tmp_path: Path) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=create_app(state, decisions_db=tmp_path / "server.sqlite3"))
+    return httpx.ASGITransport(app=create_demo_app(state, decisions_db=tmp_path / "server.sqlite3"))
 
 
 def new_client(transport: httpx.AsyncBaseTransport) -> DecisionsClient:
@@ -280,7 +280,7 @@ async def test_a_bug_in_a_pass_does_not_end_delivery(
 
 
 def test_cli_sync_status_and_list(store_path: Path, state: MockState, tmp_path: Path) -> None:
-    app = create_app(state, decisions_db=tmp_path / "server.sqlite3")
+    app = create_demo_app(state, decisions_db=tmp_path / "server.sqlite3")
 
     def factory() -> DecisionsClient:
         return new_client(httpx.ASGITransport(app=app))

@@ -188,8 +188,16 @@ async def test_no_fault_on_any_panel_crashes_the_app(
                 assert state == "error", panel_id
                 message = str(panel(pilot, panel_id).message.content)
                 assert f"{backend.value} backend {REASON[fault]}" in message
+            elif backend is Backend.CUSTOMERS and panel_id == "actions":
+                # The actions service reads the customer from the customers backend:
+                # without it there are no actions, and the panel names the cause.
+                assert state == "error", panel_id
+                assert "customers backend" in str(panel(pilot, panel_id).message.content)
             else:
                 assert state == "ready", panel_id
+        if backend is Backend.FAULTS:
+            # A partial answer: the actions that need the faults are absent, and said to be.
+            assert "facts missing: faults" in visible_text(pilot, "actions")
         assert app.is_running
 
 

@@ -1,5 +1,5 @@
 """The faults backend as TMF621 / TMF646 / TMF656 / TMF638, built from the same
-``FaultStatus`` the native route serves (``advisor_tui.mock.fault_status``)."""
+``FaultStatus`` the native route serves (``advisor_tui.mock.faults``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from advisor_tui.contract import (
     FaultStatus,
     ServiceStatus,
 )
-from advisor_tui.mock.fault_status import fault_status
+from advisor_tui.mock.faults import fault_status
 from advisor_tui.mock.state import MockState
 from advisor_tui.mock.tmf.listing import TmfProblem, item_response, list_response, not_found
 from advisor_tui.mock.tmf.times import tmf_time

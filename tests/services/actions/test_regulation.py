@@ -1,4 +1,4 @@
-"""The dated regulation tables and the sums built on them (advisor_tui.regulation)."""
+"""The dated regulation tables and the sums built on them (services.actions.regulation)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from advisor_tui.contract import Appointment, AppointmentStatus
-from advisor_tui.regulation import (
-    ADR_RULES,
-    COMPENSATION_RATES,
-    RegulationError,
+from advisor_tui.services.actions.regulation import (
     adr_rule_for,
     format_pence,
     is_working_day,
@@ -22,6 +19,7 @@ from advisor_tui.regulation import (
     two_working_days_end,
     uk_local,
 )
+from advisor_tui.services.actions.tables import RegulationError, shipped_tables
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -59,9 +57,9 @@ def test_no_rates_before_the_first_row() -> None:
 
 
 def test_rate_table_is_dated_sourced_and_honest_about_its_figures() -> None:
-    starts = [row.effective_from for row in COMPENSATION_RATES]
+    starts = [row.effective_from for row in shipped_tables().compensation_rates]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
-    assert all(row.source for row in COMPENSATION_RATES)
+    assert all(row.source for row in shipped_tables().compensation_rates)
     assert "derived" in rates_on(date(2025, 4, 1)).source
     assert "check the current year's figures" in rates_on(date(2026, 4, 1)).source
 
@@ -116,7 +114,7 @@ def test_weekend_loss_brief_example() -> None:
     working = repair_compensation(utc(2026, 11, 21, 9, 0), utc(2026, 11, 26, 15, 0), 2)
     assert working.total_pence == 2 * 2 * 1034 == 4136
     assert working.lines == (
-        "Service lost Sat 21 Nov 09:00; two full working days end Tue 24 Nov 23:59; "
+        "Loss reported Sat 21 Nov 09:00; two full working days end Tue 24 Nov 23:59; "
         "eligible days 25–26 Nov = 2 days × 2 services × £10.34 = £41.36",
     )
     assert working.eligible_days == (date(2026, 11, 25), date(2026, 11, 26))
@@ -277,7 +275,7 @@ def test_complaint_before_8_april_2026_waits_eight_weeks() -> None:
 
 def test_complaint_from_8_april_2026_waits_six_weeks() -> None:
     complaint = utc(2026, 4, 8, 10, 0)
-    assert adr_rule_for(complaint) is ADR_RULES[-1]
+    assert adr_rule_for(complaint) is shipped_tables().adr_rules[-1]
     assert ombudsman_date(complaint) == date(2026, 5, 20)
     assert ombudsman_working(complaint) == (
         "Complaint made Wed 8 Apr 2026 + 6 weeks = ombudsman from Wed 20 May 2026 "

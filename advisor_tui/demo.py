@@ -1,0 +1,83 @@
+"""The demo's backends: the mock's stand-in data with the real services beside it.
+
+``create_demo_app`` is what ``advisor-tui demo`` serves and what the tests build:
+one ASGI app with the mock's identity, customers, faults and decisions backends,
+and the real actions service (``advisor_tui.services.actions``) under
+``/actions``. The actions service reads the stand-in data through its own
+clients, in process (``httpx.ASGITransport``), exactly as a deployment reads an
+operator's backends over the network, so the demo and a deployment run the same
+rules on the same kind of input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from advisor_tui.clients import IN_PROCESS_BASE_URL, RetryPolicy
+from advisor_tui.contract import Backend, routes
+from advisor_tui.mock.app import create_app
+from advisor_tui.mock.state import MockState
+from advisor_tui.services.actions.app import build_router
+from advisor_tui.services.actions.service import ActionsService, ClientOptions, Upstreams
+from advisor_tui.services.actions.situation import RuleSettings
+
+# In process the stand-in backends answer in microseconds unless a fault is
+# injected. The deadline bounds how long an injected hang holds the actions
+# answer up; it sits below the app's own timeouts (2 s connect + 5 s read by
+# default), so a hung faults backend gives the app a partial answer, not none.
+DEMO_UPSTREAM_DEADLINE = 1.5
+DEMO_UPSTREAM_RETRY = RetryPolicy(attempts=2, initial=0.05, maximum=0.2, jitter=0.0, total=1.0)
+
+UPSTREAM_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS})
+
+
+def demo_actions_service(
+    state: MockState,
+    rules: RuleSettings | None = None,
+    deadline: float = DEMO_UPSTREAM_DEADLINE,
+) -> ActionsService:
+    """The real actions service reading ``state`` through the mock's HTTP routes."""
+    upstream_app = create_app(state, backends=set(UPSTREAM_BACKENDS))
+    options = ClientOptions(
+        timeout=httpx.Timeout(deadline),
+        retry=DEMO_UPSTREAM_RETRY,
+        transport=httpx.ASGITransport(app=upstream_app),
+    )
+
+    def url(backend: Backend) -> str:
+        return IN_PROCESS_BASE_URL + routes.PREFIXES[backend]
+
+    upstreams = Upstreams(
+        customers_url=url(Backend.CUSTOMERS),
+        faults_url=url(Backend.FAULTS),
+        identity_url=url(Backend.IDENTITY),
+        options=options,
+    )
+    return ActionsService(
+        upstreams=upstreams, rules=rules or RuleSettings(), clock=state.clock, deadline=deadline
+    )
+
+
+def create_demo_app(
+    state: MockState,
+    *,
+    backends: set[Backend] | None = None,
+    decisions_db: Path | None = None,
+    rules: RuleSettings | None = None,
+    upstream_deadline: float = DEMO_UPSTREAM_DEADLINE,
+) -> FastAPI:
+    """Every backend the app needs, over ``state``: the mock's plus the real actions service.
+
+    ``upstream_deadline`` must stay below the app's client timeout (tests with
+    short client timeouts pass a shorter one).
+    """
+    service = demo_actions_service(state, rules, upstream_deadline)
+    return create_app(
+        state,
+        backends=backends,
+        decisions_db=decisions_db,
+        services={Backend.ACTIONS: build_router(service)},
+    )

@@ -1,0 +1,125 @@
+"""The actions service over HTTP: the contract's next-actions and reason-code routes.
+
+``build_router`` is the routes alone (the demo mounts them under ``/actions``
+beside the mock's stand-in backends); ``create_app`` is the deployable service
+with its health route, OpenAPI document and one error shape (``ErrorBody``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from advisor_tui.contract import Backend, ErrorBody, Health, NextActions, ReasonCode, routes
+from advisor_tui.services.actions.reasons import REASON_CODES
+from advisor_tui.services.actions.service import ActionsService, CustomerNotFound, UpstreamFailed
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"model": ErrorBody, "description": "Unknown customer"},
+    status.HTTP_502_BAD_GATEWAY: {
+        "model": ErrorBody,
+        "description": "The customers backend failed; the detail names it and how",
+    },
+    status.HTTP_504_GATEWAY_TIMEOUT: {
+        "model": ErrorBody,
+        "description": "The customers backend did not answer in time",
+    },
+}
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def build_router(service: ActionsService) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        routes.NEXT_ACTIONS,
+        response_model=NextActions,
+        responses=_ERRORS,
+        summary="Ranked next actions for a customer, with why, process step and limits",
+        description="Computed from the customer, history and faults backends at the time "
+        "of the call. If the history or faults backend fails the answer is partial and "
+        "`facts_missing` names what is missing; the actions needing it are left out.",
+    )
+    async def next_actions(
+        customer_id: str, authorization: Annotated[str | None, Header()] = None
+    ) -> NextActions:
+        # The caller is optional: reading actions changes nothing, and knowing who
+        # asks only fills the default follow-up owner when there is no named one.
+        try:
+            return await service.next_actions(customer_id, bearer_token(authorization))
+        except CustomerNotFound:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} not found"
+            ) from None
+        except UpstreamFailed as failure:
+            code = (
+                status.HTTP_504_GATEWAY_TIMEOUT
+                if failure.timed_out
+                else status.HTTP_502_BAD_GATEWAY
+            )
+            raise HTTPException(code, detail=str(failure)) from None
+
+    @router.get(
+        routes.REASON_CODES,
+        response_model=list[ReasonCode],
+        summary="Reason codes for declining or overriding an action",
+    )
+    def reason_codes() -> list[ReasonCode]:
+        return list(REASON_CODES)
+
+    return router
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def create_app(service: ActionsService) -> FastAPI:
+    """The deployable actions service; its clients are closed when the app shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await service.aclose()
+
+    app = FastAPI(
+        title="Advisor TUI actions service",
+        version="1",
+        description="Ranked next actions for a customer, computed from live customer, "
+        "history and fault data read through the contract's backends.",
+        lifespan=lifespan,
+    )
+
+    @app.get(routes.HEALTH, response_model=Health, summary="Health of the actions service")
+    def health() -> Health:
+        return Health(backend=Backend.ACTIONS, ok=True, at=service.clock())
+
+    app.include_router(build_router(service), tags=[Backend.ACTIONS.value])
+
+    # Every error body is an ErrorBody, so a client has one error shape to parse.
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = ErrorBody(detail=_describe_validation(exc))
+        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    return app
