@@ -28,8 +28,10 @@ from advisor_tui.services.actions.situation import RuleSettings
 # injected. The deadline bounds how long an injected hang holds the actions
 # answer up; it sits below the app's own timeouts (2 s connect + 5 s read by
 # default), so a hung faults backend gives the app a partial answer, not none.
-DEMO_UPSTREAM_DEADLINE = 1.5
-DEMO_UPSTREAM_RETRY = RetryPolicy(attempts=2, initial=0.05, maximum=0.2, jitter=0.0, total=1.0)
+DEMO_UPSTREAM_DEADLINE = 3.0
+DEMO_UPSTREAM_RETRY = RetryPolicy(attempts=2, initial=0.05, maximum=0.2, jitter=0.0, total=30.0)
+# Per attempt; the service's deadline is what bounds the whole wait.
+DEMO_UPSTREAM_TIMEOUT = httpx.Timeout(30.0)
 
 UPSTREAM_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS})
 
@@ -42,7 +44,7 @@ def demo_actions_service(
     """The real actions service reading ``state`` through the mock's HTTP routes."""
     upstream_app = create_app(state, backends=set(UPSTREAM_BACKENDS))
     options = ClientOptions(
-        timeout=httpx.Timeout(deadline),
+        timeout=DEMO_UPSTREAM_TIMEOUT,
         retry=DEMO_UPSTREAM_RETRY,
         transport=httpx.ASGITransport(app=upstream_app),
     )
@@ -75,9 +77,17 @@ def create_demo_app(
     short client timeouts pass a shorter one).
     """
     service = demo_actions_service(state, rules, upstream_deadline)
-    return create_app(
+    app = create_app(
         state,
         backends=backends,
         decisions_db=decisions_db,
         services={Backend.ACTIONS: build_router(service)},
     )
+    app.state.actions_service = service
+    return app
+
+
+def actions_service_of(app: FastAPI) -> ActionsService:
+    """The actions service inside a demo app (tests tune its deadline)."""
+    service: ActionsService = app.state.actions_service
+    return service

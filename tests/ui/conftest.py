@@ -18,7 +18,7 @@ from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import Backend, FaultSpec
-from advisor_tui.demo import create_demo_app
+from advisor_tui.demo import actions_service_of, create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.session import Session
@@ -26,7 +26,6 @@ from advisor_tui.store.decisions import DecisionStore
 
 FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 MODE = "DEMO: mock backends (test)"
-UPSTREAM_DEADLINE = 0.6
 
 
 def quick_settings(token: str = "demo-advisor", timeout: float = 30.0) -> Settings:
@@ -58,15 +57,16 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(mock_state: MockState, store_path: Path) -> AppFactory:
-    # The actions service's deadline for its backends sits below the app's
-    # per-attempt deadline (0.5 s connect + 0.5 s read), as in a deployment.
-    mock = create_demo_app(mock_state, upstream_deadline=UPSTREAM_DEADLINE)
+    mock = create_demo_app(mock_state)
 
     def make(
         token: str = "demo-advisor",
         keymap: dict[str, str] | None = None,
         timeout: float = 30.0,
     ) -> AdvisorApp:
+        # The actions service's deadline for its backends sits below the app's own
+        # timeout, as in a deployment, so a hung faults backend gives a partial answer.
+        actions_service_of(mock).deadline = timeout / 2
         transport = httpx.ASGITransport(app=mock)
         backends = Backends.from_settings(quick_settings(token, timeout), transport=transport)
         session = Session(
