@@ -6,7 +6,7 @@
         result = asyncio.run(search(mock.backends, "@ballantyne70"))
         mock.set_fault("customers", error_rate=1.0)   # applies from the next call
 
-``mock_backends`` starts the same FastAPI mock the demo runs (``create_app``
+``mock_backends`` starts the same backends the demo runs (``create_demo_app``
 over the seed scenarios plus any scenario files you give), either in process
 (``httpx.ASGITransport``: no socket, no thread; the default) or on a loopback
 port (``loopback=True``: real TCP and real timeouts, and URLs another process
@@ -34,7 +34,7 @@ from pydantic import SecretStr
 from advisor_tui.clients import IN_PROCESS_BASE_URL, Backends
 from advisor_tui.config.settings import ENV_PREFIX, TOKEN_ENV, Settings
 from advisor_tui.contract import Advisor, Backend, FaultSpec, Role, routes
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.flags import parse_fault_flags
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
@@ -228,8 +228,8 @@ class mock_backends:  # noqa: N801 - used like a function, as contextlib's are
             self._scenarios, include_seed=self._seed_scenarios, now=self._now, seed=self._seed
         )
         state.faults.update(_initial_faults(self._faults))
-        # The same composition `advisor-tui demo` and `mock serve` run.
-        app = create_app(state, decisions_db=self._decisions_db)
+        # The same composition `advisor-tui demo` runs: the mock plus the actions service.
+        app = create_demo_app(state, decisions_db=self._decisions_db)
         if self._loopback:
             self._server = BackgroundServer(app)
             self._server.start()
