@@ -1,5 +1,10 @@
 """Typed async HTTP clients, one per backend, returning contract models and raising
 typed errors. Nothing here imports Textual: scripts and tests use them directly.
+
+The public API is what ``__all__`` names (``import advisor_tui.clients``): build
+every client at once with ``Backends.from_settings`` (or connect the way the app
+does with ``advisor_tui.scripting.open_backends``), call the typed methods, and
+catch the ``BackendError`` subclasses. Answers are ``advisor_tui.contract`` models.
 """
 
 from __future__ import annotations
@@ -43,10 +48,11 @@ from advisor_tui.contract.routes import PREFIXES
 # the host is never resolved, the transport answers every request itself.
 IN_PROCESS_BASE_URL = "http://mock.invalid"
 
-C = TypeVar("C", bound=BackendHttp)
+_Client = TypeVar("_Client", bound=BackendHttp)
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the ``[retry]`` settings describe."""
     r = settings.retry
     return RetryPolicy(
         attempts=r.attempts, initial=r.initial, maximum=r.max, jitter=r.jitter, total=r.total
@@ -54,6 +60,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 
 def http_timeout(settings: Settings) -> httpx.Timeout:
+    """The httpx timeouts the ``[timeouts]`` settings describe."""
     t = settings.timeouts
     return httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
 
@@ -97,7 +104,7 @@ class Backends:
             else:
                 urls[backend] = str(settings.backends.url(backend))
 
-        def make(client_cls: type[C]) -> C:
+        def make(client_cls: type[_Client]) -> _Client:
             return client_cls(
                 urls[client_cls.backend],
                 token=settings.token,
@@ -121,6 +128,7 @@ class Backends:
         return iter((self.identity, self.customers, self.faults, self.actions, self.decisions))
 
     def client(self, backend: Backend) -> BackendHttp:
+        """The client of ``backend``, for code that picks the backend at run time."""
         client: BackendHttp = getattr(self, backend.value)
         return client
 
@@ -129,6 +137,7 @@ class Backends:
         return {c.backend: c.last_call for c in self}
 
     async def aclose(self) -> None:
+        """Close every client's connections (``async with Backends...`` does it for you)."""
         for client in self:
             await client.aclose()
 

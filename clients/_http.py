@@ -65,6 +65,8 @@ class RetryPolicy:
 
 
 class HealthState(StrEnum):
+    """A backend's health light: its latest call was fine, slow, or failed."""
+
     UNKNOWN = "unknown"
     OK = "ok"
     SLOW = "slow"
@@ -200,18 +202,26 @@ class BackendHttp:
     async def get_model(
         self, url: str, model: type[M], params: Mapping[str, Any] | None = None
     ) -> M:
+        """GET ``url`` (relative to the base URL) and validate the answer as ``model``.
+
+        For subclasses: retried as the policy allows; raises a ``BackendError``."""
         result: M = await self._call("GET", url, _adapter(model), params=params)
         return result
 
     async def get_list(
         self, url: str, model: type[M], params: Mapping[str, Any] | None = None
     ) -> list[M]:
+        """GET ``url`` and validate the answer as a list of ``model`` (see ``get_model``)."""
         result: list[M] = await self._call("GET", url, _list_adapter(model), params=params)
         return result
 
     async def post_model(
         self, url: str, body: BaseModel, model: type[M], idempotency_key: str | None = None
     ) -> M:
+        """POST ``body`` as JSON and validate the answer as ``model``.
+
+        Retried only with an ``idempotency_key`` (sent as the Idempotency-Key
+        header), since only then does the backend answer a repeat as the first."""
         headers = {"Content-Type": "application/json"}
         if idempotency_key is not None:
             headers[routes.IDEMPOTENCY_HEADER] = idempotency_key

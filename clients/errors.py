@@ -47,6 +47,8 @@ class BackendTimeout(BackendError):
 
 
 class NotFound(BackendError):
+    """404: no such customer, event, decision... (or the backend is not served there)."""
+
     reason = "not found"
 
 

@@ -20,6 +20,8 @@ ParamValue = int | bool | ProseText
 
 
 class ActionKind(StrEnum):
+    """The kinds of next action the actions backend proposes."""
+
     HONEST_ETA = "honest_eta"
     INTERIM_SERVICE = "interim_service"
     AUTOMATIC_COMPENSATION = "automatic_compensation"
@@ -33,6 +35,8 @@ class ActionKind(StrEnum):
 
 
 class ParamType(StrEnum):
+    """How a parameter's value is typed and entered (money is integer pence)."""
+
     PENCE = "pence"
     INTEGER = "integer"
     TEXT = "text"
@@ -42,6 +46,8 @@ class ParamType(StrEnum):
 
 
 class ProcessStepRef(ContractModel):
+    """The process step an action follows, by id and version."""
+
     id: IdText
     version: int = Field(ge=1)
     title: LineText
@@ -51,6 +57,8 @@ class ProcessStepRef(ContractModel):
 
 
 class ParameterSpec(ContractModel):
+    """One parameter of an action: its proposed value and how far it may change."""
+
     name: IdText
     label: LineText
     type: ParamType
@@ -69,12 +77,16 @@ class ParameterSpec(ContractModel):
 
 
 class Fact(ContractModel):
+    """One fact behind an action, with the backend or record it comes from."""
+
     label: LineText
     value: ProseText
     source: LineText = Field(description="Backend or record the fact comes from.")
 
 
 class NextAction(ContractModel):
+    """One proposed action: what, why (facts), which process step, and its parameters."""
+
     id: IdText
     kind: ActionKind
     rank: int = Field(ge=1)
@@ -92,17 +104,23 @@ class NextAction(ContractModel):
 
 
 class CoachingValue(StrEnum):
+    """The values a coaching hint appeals to."""
+
     CURIOUS = "curious"
     ACCOUNTABLE = "accountable"
     BRAVE = "brave"
 
 
 class CoachingHint(ContractModel):
+    """A short coaching note shown beside the actions."""
+
     value: CoachingValue
     text: ProseText
 
 
 class NextActions(ContractModel):
+    """The ranked next actions for one customer (actions backend)."""
+
     customer_id: IdText
     generated_at: UtcDatetime
     actions: BoundedList[NextAction]
@@ -116,11 +134,15 @@ class NextActions(ContractModel):
 
 
 class ReasonUse(StrEnum):
+    """Whether a reason code may explain a decline, an override, or both."""
+
     DECLINE = "decline"
     OVERRIDE = "override"
 
 
 class ReasonCode(ContractModel):
+    """A reason an advisor may give for declining or overriding an action."""
+
     code: IdText
     label: LineText
     applies_to: BoundedList[ReasonUse]

@@ -14,6 +14,8 @@ pin a backend's requests forever."""
 
 
 class Backend(StrEnum):
+    """The five backends; each value is also the backend's path prefix on the mock."""
+
     IDENTITY = "identity"
     CUSTOMERS = "customers"
     FAULTS = "faults"
@@ -22,6 +24,8 @@ class Backend(StrEnum):
 
 
 class Health(ContractModel):
+    """A backend's answer to its health route."""
+
     backend: Backend
     ok: bool
     at: UtcDatetime
@@ -55,4 +59,6 @@ class FaultSpec(ContractModel):
 
 
 class ErrorBody(ContractModel):
+    """The body of every error answer: one human-readable sentence."""
+
     detail: ProseText

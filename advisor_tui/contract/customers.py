@@ -22,6 +22,8 @@ from advisor_tui.contract.routes import HISTORY_PAGE_MAX
 
 
 class Channel(StrEnum):
+    """The channel a contact, follow-up or preference is on."""
+
     PHONE = "phone"
     EMAIL = "email"
     SOCIAL = "social"
@@ -35,18 +37,24 @@ class Channel(StrEnum):
 
 
 class Direction(StrEnum):
+    """Who started a contact: the customer, us, or neither (an internal note)."""
+
     INBOUND = "inbound"
     OUTBOUND = "outbound"
     INTERNAL = "internal"
 
 
 class Segment(StrEnum):
+    """The kind of customer."""
+
     CONSUMER = "consumer"
     SMALL_BUSINESS = "small_business"
     ENTERPRISE = "enterprise"
 
 
 class ProductKind(StrEnum):
+    """The kinds of product a customer can hold."""
+
     LANDLINE = "landline"
     BROADBAND = "broadband"
     MOBILE = "mobile"
@@ -58,6 +66,8 @@ class ProductKind(StrEnum):
 
 
 class SearchField(StrEnum):
+    """What a search query was read as, and so what it matched on."""
+
     ACCOUNT_NUMBER = "account_number"
     PHONE = "phone"
     EMAIL = "email"
@@ -67,6 +77,8 @@ class SearchField(StrEnum):
 
 
 class CustomerSummary(ContractModel):
+    """One search match: enough to pick the right customer."""
+
     id: IdText
     account_number: IdText
     name: LineText
@@ -76,11 +88,15 @@ class CustomerSummary(ContractModel):
 
 
 class SearchResult(ContractModel):
+    """The customers a search matched (customers backend)."""
+
     query: LineText
     matches: BoundedList[CustomerSummary]
 
 
 class Product(ContractModel):
+    """One product the customer holds, with its monthly price."""
+
     id: IdText
     kind: ProductKind
     name: LineText
@@ -91,6 +107,8 @@ class Product(ContractModel):
 
 
 class PriceChange(ContractModel):
+    """One price rise (or fall) and the inflation figure it is judged against."""
+
     effective_from: date
     old_monthly_pence: Pence = Field(ge=0)
     new_monthly_pence: Pence = Field(ge=0)
@@ -111,6 +129,8 @@ class PriceChange(ContractModel):
 
 
 class Contract(ContractModel):
+    """The customer's contract: term and price changes."""
+
     started_on: date
     ends_on: date | None
     minimum_term_months: int = Field(ge=0)
@@ -118,6 +138,8 @@ class Contract(ContractModel):
 
 
 class Circumstances(ContractModel):
+    """What an advisor should know about the customer's situation and needs."""
+
     works_from_home: bool = False
     vulnerable: bool = False
     vulnerability_notes: BoundedList[LineText] = Field(default_factory=list)
@@ -127,12 +149,16 @@ class Circumstances(ContractModel):
 
 
 class FollowUpStatus(StrEnum):
+    """Where a promised follow-up stands."""
+
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
 
 
 class FollowUpCreate(ContractModel):
+    """A follow-up to promise: who, when and how (``POST`` body)."""
+
     id: Ulid = Field(description="Client-chosen ULID; doubles as the idempotency key.")
     owner: LineText = Field(min_length=1, description="The named person who will follow up.")
     due_at: UtcDatetime
@@ -142,23 +168,31 @@ class FollowUpCreate(ContractModel):
 
 
 class FollowUp(FollowUpCreate):
+    """A promised follow-up as the customers backend keeps it."""
+
     customer_id: IdText
     status: FollowUpStatus = FollowUpStatus.OPEN
     created_at: UtcDatetime
 
 
 class NoteCreate(ContractModel):
+    """A note to add to the customer (``POST`` body)."""
+
     id: Ulid
     author: IdText
     text: ProseText = Field(min_length=1)
 
 
 class Note(NoteCreate):
+    """A note on the customer as the customers backend keeps it."""
+
     customer_id: IdText
     at: UtcDatetime
 
 
 class CustomerProfile(ContractModel):
+    """Everything the customers backend knows about one customer."""
+
     id: IdText
     account_number: IdText
     name: LineText
@@ -183,6 +217,8 @@ class CustomerProfile(ContractModel):
 
 
 class HistoryEvent(ContractModel):
+    """One contact or event in the customer's history, on any channel."""
+
     id: IdText
     customer_id: IdText
     at: UtcDatetime
@@ -197,6 +233,8 @@ class HistoryEvent(ContractModel):
 
 
 class HistoryPage(ContractModel):
+    """One page of history, newest first; ``next_cursor`` fetches older events."""
+
     events: Annotated[list[HistoryEvent], Field(max_length=HISTORY_PAGE_MAX)]
     next_cursor: IdText | None = Field(
         default=None, description="Opaque; pass back to get the next (older) page."

@@ -33,6 +33,8 @@ GENESIS_HASH = "0" * 64
 
 
 class DecisionKind(StrEnum):
+    """What the advisor did with a proposed action."""
+
     ACCEPT = "accept"
     DECLINE = "decline"
     OVERRIDE = "override"
@@ -84,6 +86,8 @@ def chain_hash(prev_hash: str, decision: Decision) -> str:
 
 
 class DecisionReceipt(ContractModel):
+    """The decisions backend's proof of recording: the decision's place in the chain."""
+
     id: Ulid
     advisor_id: IdText
     sequence: int = Field(ge=1, description="Position in the server's chain for this advisor.")
@@ -93,6 +97,8 @@ class DecisionReceipt(ContractModel):
 
 
 class Verdict(StrEnum):
+    """What a reviewer concluded about a decision."""
+
     ENDORSE = "endorse"
     COACH = "coach"
     PROPOSE_PROCESS_CHANGE = "propose_process_change"
@@ -101,6 +107,8 @@ class Verdict(StrEnum):
 
 
 class ReviewCreate(ContractModel):
+    """A review of a decision (``POST`` body); approving is a verdict too."""
+
     id: Ulid = Field(description="Client-chosen ULID; doubles as the idempotency key.")
     verdict: Verdict
     note: ProseText = ""
@@ -108,12 +116,16 @@ class ReviewCreate(ContractModel):
 
 
 class Review(ReviewCreate):
+    """A review as the decisions backend keeps it."""
+
     decision_id: Ulid
     reviewer_id: IdText
     at: UtcDatetime
 
 
 class ApprovalState(StrEnum):
+    """Whether a decision needs approval, and whether it got it."""
+
     NOT_NEEDED = "not_needed"
     PENDING = "pending"
     APPROVED = "approved"
@@ -121,6 +133,8 @@ class ApprovalState(StrEnum):
 
 
 class ReviewState(StrEnum):
+    """Where a decision stands in supervisors' review."""
+
     UNREVIEWED = "unreviewed"
     ENDORSED = "endorsed"
     COACHED = "coached"
@@ -128,6 +142,8 @@ class ReviewState(StrEnum):
 
 
 class DecisionView(ContractModel):
+    """A recorded decision as a supervisor sees it: receipt, approval, reviews."""
+
     decision: Decision
     receipt: DecisionReceipt
     team: LineText
@@ -157,18 +173,24 @@ class DecisionFilters(ContractModel):
 
 
 class DecisionPage(ContractModel):
+    """One page of decisions, newest first, with the total across all pages."""
+
     items: Annotated[list[DecisionView], Field(max_length=DECISIONS_PAGE_MAX)]
     next_cursor: IdText | None = None
     total: int = Field(ge=0, description="How many match the filters, across all pages.")
 
 
 class ChainHead(ContractModel):
+    """The end of one advisor's hash chain: how many decisions, and the last hash."""
+
     advisor_id: IdText
     count: int = Field(ge=0)
     head_hash: IdText
 
 
 class RateBucket(ContractModel):
+    """Decisions and overrides counted for one advisor, step or day."""
+
     key: IdText = Field(description="Advisor id, process step id, or period start (ISO date).")
     decisions: int = Field(ge=0)
     overrides: int = Field(ge=0)
@@ -179,6 +201,8 @@ class RateBucket(ContractModel):
 
 
 class RepeatedOverride(ContractModel):
+    """An override advisors keep making on the same step (a process smell)."""
+
     step_id: IdText
     step_title: LineText
     alternative: LineText
@@ -189,6 +213,8 @@ Buckets = Annotated[list[RateBucket], Field(max_length=STATS_BUCKETS_MAX)]
 
 
 class DecisionStats(ContractModel):
+    """Override rates per advisor, step and day, and the most repeated overrides."""
+
     by_advisor: Buckets
     by_step: Buckets
     by_day: Buckets

@@ -18,6 +18,8 @@ from advisor_tui.contract.customers import ProductKind
 
 
 class LineState(StrEnum):
+    """How a service line is working."""
+
     OK = "ok"
     DEGRADED = "degraded"
     DOWN = "down"
@@ -25,6 +27,8 @@ class LineState(StrEnum):
 
 
 class ServiceStatus(ContractModel):
+    """The state of one of the customer's services."""
+
     product_id: IdText
     service: ProductKind
     state: LineState
@@ -33,6 +37,8 @@ class ServiceStatus(ContractModel):
 
 
 class EtaChange(ContractModel):
+    """One fix time given for a fault, when and why it was given."""
+
     eta: UtcDatetime
     changed_at: UtcDatetime
     reason: LineText
@@ -40,11 +46,15 @@ class EtaChange(ContractModel):
 
 
 class FaultState(StrEnum):
+    """Whether a fault is still open."""
+
     OPEN = "open"
     RESOLVED = "resolved"
 
 
 class Fault(ContractModel):
+    """A fault on the customer's services, with every ETA it was given."""
+
     id: IdText
     product_ids: BoundedList[IdText]
     summary: LineText
@@ -79,6 +89,8 @@ class Fault(ContractModel):
 
 
 class IncidentCause(StrEnum):
+    """What caused an area incident."""
+
     CABLE_THEFT = "cable_theft"
     CABLE_DAMAGE = "cable_damage"
     FLOOD = "flood"
@@ -88,6 +100,8 @@ class IncidentCause(StrEnum):
 
 
 class AreaIncident(ContractModel):
+    """An incident affecting many premises in an area (faults backend)."""
+
     id: IdText
     cause: IncidentCause
     area: LineText
@@ -98,6 +112,8 @@ class AreaIncident(ContractModel):
 
 
 class AppointmentStatus(StrEnum):
+    """Where an engineer appointment stands."""
+
     BOOKED = "booked"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
@@ -105,6 +121,8 @@ class AppointmentStatus(StrEnum):
 
 
 class Appointment(ContractModel):
+    """An engineer appointment, kept or not."""
+
     id: IdText
     fault_id: IdText | None = None
     starts_at: UtcDatetime
@@ -116,6 +134,8 @@ class Appointment(ContractModel):
 
 
 class FaultStatus(ContractModel):
+    """A customer's services, faults, area incidents and appointments (faults backend)."""
+
     customer_id: IdText
     checked_at: UtcDatetime
     services: BoundedList[ServiceStatus]

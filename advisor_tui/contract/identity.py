@@ -10,6 +10,8 @@ from advisor_tui.contract._base import BoundedList, ContractModel, IdText, LineT
 
 
 class Role(StrEnum):
+    """What a signed-in person is: team leads and supervisors may review and approve."""
+
     ADVISOR = "advisor"
     TEAM_LEAD = "team_lead"
     SUPERVISOR = "supervisor"
@@ -20,6 +22,8 @@ class Role(StrEnum):
 
 
 class Permissions(ContractModel):
+    """What a person may do without anyone's approval, and what they may approve."""
+
     max_goodwill_credit_pence: Pence = Field(
         ge=0, description="Largest goodwill credit this person may give without approval."
     )
@@ -37,6 +41,8 @@ class Permissions(ContractModel):
 
 
 class Advisor(ContractModel):
+    """The person a bearer token belongs to (identity backend, ``GET /v1/me``)."""
+
     id: IdText = Field(min_length=1)
     display_name: LineText
     role: Role
