@@ -149,7 +149,13 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
         )
     else:
         default = "" if parameter.default is None else " (default %(default)s)"
-        parser.add_argument(parameter.option, type=kind, help=default.strip() or None, **common)
+        parser.add_argument(
+            parameter.option,
+            type=kind,
+            metavar=parameter.name.upper(),
+            help=default.strip() or None,
+            **common,
+        )
 
 
 def _answer_text(operation: Operation) -> str:
@@ -165,6 +171,47 @@ def _answer_text(operation: Operation) -> str:
     return f"Prints one {getattr(operation.returns, '__name__', 'value')} as JSON."
 
 
+def _add_connection_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--config, --mock-url, --url and --role, on ``call`` and again on every operation,
+    so they may come before or after BACKEND OPERATION.
+
+    Only ``call`` sets defaults: an option left out after the operation must not
+    overwrite one given before it (nor the top-level --config, nor a top-level
+    --mock-url should the main parser grow one), so there they are SUPPRESSed.
+    """
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="config file (as advisor-tui --config)",
+    )
+    parser.add_argument(
+        "--mock-url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="every backend from one mock-style server, e.g. a running advisor-tui mock serve",
+    )
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=default([]),
+        metavar="BACKEND=URL",
+        help="base URL of one backend, over the config's; repeatable",
+    )
+    parser.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=default(Role.ADVISOR.value),
+        help="demo advisor to sign in as when no token is configured and the backends "
+        "are a mock (--mock-url or the embedded demo); default advisor",
+    )
+
+
 def _add_operation(
     sub: Any, operation: Operation, name: str | None = None, aliases: Sequence[str] = ()
 ) -> None:
@@ -178,6 +225,7 @@ def _add_operation(
     )
     for parameter in operation.parameters:
         _add_parameter(parser, parameter)
+    _add_connection_options(parser, defaults=False)
     if operation.paged:
         parser.add_argument(
             "--all",
@@ -220,28 +268,7 @@ def add_call_parser(sub: Any) -> argparse.ArgumentParser:
         epilog=_operation_listing(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # SUPPRESS: if the top-level parser grows its own --mock-url, a value
-    # given there is not overwritten by this subparser's default.
-    call.add_argument(
-        "--mock-url",
-        default=argparse.SUPPRESS,
-        metavar="URL",
-        help="every backend from one mock-style server, e.g. a running advisor-tui mock serve",
-    )
-    call.add_argument(
-        "--url",
-        action="append",
-        default=[],
-        metavar="BACKEND=URL",
-        help="base URL of one backend, over the config's; repeatable",
-    )
-    call.add_argument(
-        "--role",
-        choices=[r.value for r in Role],
-        default=Role.ADVISOR.value,
-        help="demo advisor to sign in as when no token is configured and the backends "
-        "are a mock (--mock-url or the embedded demo); default advisor",
-    )
+    _add_connection_options(call, defaults=True)
     groups = call.add_subparsers(dest="call_backend", metavar="BACKEND", required=True)
     for backend in Backend:
         group = groups.add_parser(
@@ -368,7 +395,8 @@ def run_call(
     operation: Operation = args.call_operation
     try:
         arguments = _arguments(operation, args, stdin if stdin is not None else sys.stdin)
-        settings, warnings = load_settings(args.config, backends=_url_overrides(args.url))
+        config = getattr(args, "config", None)
+        settings, warnings = load_settings(config, backends=_url_overrides(args.url))
     except (CallUsageError, ConfigError) as error:
         return _fail(err, str(error), ExitCode.USAGE)
     for warning in warnings:

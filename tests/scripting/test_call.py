@@ -331,3 +331,14 @@ def test_readme_exit_table_is_the_code() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for code, meaning in EXIT_MEANINGS.items():
         assert f"| {code.value} | {code.name.lower()} | {meaning} |" in readme
+
+
+def test_connection_options_go_before_or_after_the_operation(env: MockBackends) -> None:
+    os.environ.pop("ADVISOR_TUI_TOKEN")  # so --role decides whom the mock sees
+    before = call("--mock-url", env.base_url, "--role", "supervisor", "identity", "me")
+    after = call("identity", "me", "--mock-url", env.base_url, "--role", "supervisor")
+    assert before.code == after.code == ExitCode.OK, (before.stderr, after.stderr)
+    assert before.json() == after.json() and after.json()["role"] == "supervisor"
+    # Given before and not after, the earlier value stands.
+    mixed = call("--role", "team_lead", "identity", "me", "--mock-url", env.base_url)
+    assert mixed.json()["role"] == "team_lead"
