@@ -342,3 +342,21 @@ def test_connection_options_go_before_or_after_the_operation(env: MockBackends) 
     # Given before and not after, the earlier value stands.
     mixed = call("--role", "team_lead", "identity", "me", "--mock-url", env.base_url)
     assert mixed.json()["role"] == "team_lead"
+
+
+def test_a_closed_pipe_ends_the_stream_quietly(env: MockBackends) -> None:
+    # `advisor-tui call history list ... --all | head -1`: the reader goes away mid-stream.
+    argv = ["history", "list", "cus-bighistory", "--all", "--limit", "200"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "advisor_tui", "call", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = json.loads(process.stdout.readline())
+        process.stdout.close()
+        code = process.wait(timeout=120)
+        errors = process.stderr.read().decode()
+    assert first["customer_id"] == "cus-bighistory"
+    assert code == ExitCode.OK and errors == ""
