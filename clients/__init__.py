@@ -39,7 +39,7 @@ from advisor_tui.clients.errors import (
 )
 from advisor_tui.clients.faults import FaultsClient
 from advisor_tui.clients.identity import IdentityClient
-from advisor_tui.clients.tmf import TmfFaultsClient
+from advisor_tui.clients.tmf import TmfCustomersClient, TmfFaultsClient
 from advisor_tui.config.settings import Protocol, Settings
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.routes import PREFIXES
@@ -118,7 +118,7 @@ class Backends:
         tmf = {b for b in Backend if settings.backends.protocol(b) is Protocol.TMF}
         return cls(
             identity=make(IdentityClient),
-            customers=make(CustomersClient),
+            customers=make(TmfCustomersClient if Backend.CUSTOMERS in tmf else CustomersClient),
             faults=make(TmfFaultsClient if Backend.FAULTS in tmf else FaultsClient),
             actions=make(ActionsClient),
             decisions=make(DecisionsClient),

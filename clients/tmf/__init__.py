@@ -6,6 +6,7 @@ and the decision log never learn which protocol a backend spoke. They share
 the native clients' HTTP machinery (retries, timeouts, typed errors, health).
 """
 
+from advisor_tui.clients.tmf.customers import TmfCustomersClient
 from advisor_tui.clients.tmf.faults import TmfFaultsClient
 
-__all__ = ["TmfFaultsClient"]
+__all__ = ["TmfCustomersClient", "TmfFaultsClient"]

@@ -20,4 +20,8 @@ def build_router(backend: Backend, state: MockState) -> APIRouter | None:
         from advisor_tui.mock.tmf import faults
 
         return faults.build_router(state)
+    if backend is Backend.CUSTOMERS:
+        from advisor_tui.mock.tmf import customers
+
+        return customers.build_router(state)
     return None

@@ -55,25 +55,45 @@ def _values_at(node: Any, keys: Sequence[str]) -> Iterable[Any]:
         yield from _values_at(node[keys[0]], keys[1:])
 
 
-def _same(value: Any, wanted: str) -> bool:
+def _text(value: Any) -> str | None:
     if isinstance(value, bool):
-        return str(value).lower() == wanted.lower()
+        return str(value).lower()
     if isinstance(value, dict | list) or value is None:
+        return None
+    # Case and spaces do not count: "TW119LL" finds "TW11 9LL", "02089774412"
+    # finds "020 8977 4412", as a search box user expects.
+    return "".join(str(value).split()).casefold()
+
+
+def _same(value: Any, wanted: str, contains: bool) -> bool:
+    text = _text(value)
+    if text is None:
         return False
-    return str(value).casefold() == wanted.casefold()
+    key = "".join(wanted.split()).casefold()
+    return key in text if contains else text == key
 
 
-def filters(
-    query: Mapping[str, str] | Iterable[tuple[str, str]],
-) -> list[tuple[list[str], list[str]]]:
-    """``attr.sub=value`` pairs as (path, accepted values); a comma means "any of"."""
+Filter = tuple[list[str], list[str], bool]
+
+
+def filters(query: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[Filter]:
+    """``attr.sub=value`` pairs as (path, accepted values, contains); a comma means
+    "any of". ``attr.like=text`` (not TMF630, which has equality only) means contains."""
     pairs = query.items() if isinstance(query, Mapping) else query
-    return [(name.split("."), raw.split(",")) for name, raw in pairs if name not in RESERVED_QUERY]
+    found: list[Filter] = []
+    for name, raw in pairs:
+        if name in RESERVED_QUERY:
+            continue
+        contains = name.endswith(".like")
+        path = name.removesuffix(".like").split(".")
+        found.append((path, raw.split(","), contains))
+    return found
 
 
-def matches(item: Mapping[str, Any], wanted: list[tuple[list[str], list[str]]]) -> bool:
+def matches(item: Mapping[str, Any], wanted: list[Filter]) -> bool:
     return all(
-        any(_same(v, w) for v in _values_at(item, path) for w in values) for path, values in wanted
+        any(_same(v, w, contains) for v in _values_at(item, path) for w in values)
+        for path, values, contains in wanted
     )
 
 

@@ -1,0 +1,289 @@
+"""The customers backend as TMF629 / TMF632 / TMF637, built from the same profiles
+the native routes serve. History (TMF683) is in ``history.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from advisor_tui.contract import CustomerProfile, Segment
+from advisor_tui.mock.state import MockState
+from advisor_tui.mock.tmf import history
+from advisor_tui.mock.tmf.listing import (
+    TmfProblem,
+    item_response,
+    list_response,
+    not_found,
+)
+from advisor_tui.mock.tmf.times import tmf_time
+from advisor_tui.tmf import base
+from advisor_tui.tmf.base import Characteristic, Price, Quantity, Ref, TimePeriod, pounds
+from advisor_tui.tmf.customers import (
+    ACCOUNT_MANAGER_ROLE,
+    CUSTOMER_ROLE,
+    EMAIL,
+    PHONE,
+    POSTAL,
+    PREFERRED_CHANNEL,
+    PRODUCT_KIND,
+    SERVICE_NUMBER,
+    SOCIAL,
+    AccountRef,
+    Circumstances,
+    ContactMedium,
+    Customer,
+    Individual,
+    MediumCharacteristic,
+    Organization,
+    Product,
+    ProductPrice,
+    ProductTerm,
+    ScheduledPriceChange,
+)
+from advisor_tui.tmf.extensions import (
+    CUSTOMER_CIRCUMSTANCES,
+    SCHEDULED_PRICE_CHANGE,
+    extension_attributes,
+)
+
+
+def party_id(profile: CustomerProfile) -> str:
+    return f"party-{profile.id}"
+
+
+def _is_person(profile: CustomerProfile) -> bool:
+    return profile.segment is Segment.CONSUMER
+
+
+def _postal(profile: CustomerProfile) -> ContactMedium:
+    # Address lines map onto street1 / street2 / city; the last line is the postcode.
+    lines = list(profile.address)
+    if lines and lines[-1].replace(" ", "").upper() == profile.postcode.replace(" ", "").upper():
+        lines = lines[:-1]
+    street1 = lines[0] if lines else None
+    middle = lines[1:]
+    city = middle[-1] if middle else None
+    street2 = ", ".join(middle[:-1]) or None
+    return ContactMedium(
+        medium_type=POSTAL,
+        preferred=profile.preferred_channel.value == "letter",
+        characteristic=MediumCharacteristic(
+            street1=street1, street2=street2, city=city, post_code=profile.postcode, country="GB"
+        ),
+    )
+
+
+def contact_media(profile: CustomerProfile) -> list[ContactMedium]:
+    preferred = profile.preferred_channel.value
+    media = [_postal(profile)]
+    media += [
+        ContactMedium(
+            medium_type=PHONE,
+            preferred=preferred == "phone" and i == 0,
+            characteristic=MediumCharacteristic(phone_number=p),
+        )
+        for i, p in enumerate(profile.phones)
+    ]
+    media += [
+        ContactMedium(
+            medium_type=EMAIL,
+            preferred=preferred == "email" and i == 0,
+            characteristic=MediumCharacteristic(email_address=e),
+        )
+        for i, e in enumerate(profile.emails)
+    ]
+    media += [
+        ContactMedium(
+            medium_type=SOCIAL,
+            preferred=preferred == "social" and i == 0,
+            characteristic=MediumCharacteristic(social_network_id=h),
+        )
+        for i, h in enumerate(profile.social_handles)
+    ]
+    return media
+
+
+def party(profile: CustomerProfile) -> dict[str, Any]:
+    chars = [
+        Characteristic(
+            name=PREFERRED_CHANNEL, value=profile.preferred_channel.value, value_type="string"
+        )
+    ]
+    if _is_person(profile):
+        given, _, family = profile.name.rpartition(" ")
+        return Individual(
+            id=party_id(profile),
+            type_="Individual",
+            given_name=given or None,
+            family_name=family,
+            full_name=profile.name,
+            contact_medium=contact_media(profile),
+            party_characteristic=chars,
+        ).to_json_dict()
+    return Organization(
+        id=party_id(profile),
+        type_="Organization",
+        name=profile.name,
+        trading_name=profile.name,
+        organization_type=profile.segment.value,
+        contact_medium=contact_media(profile),
+        party_characteristic=chars,
+    ).to_json_dict()
+
+
+def customer(profile: CustomerProfile, *, extensions: bool = True) -> dict[str, Any]:
+    related = []
+    if profile.named_owner:
+        owner_id = "emp-" + "-".join(profile.named_owner.lower().split()[:2])
+        related.append(
+            Ref(
+                id=owner_id,
+                name=profile.named_owner,
+                role=ACCOUNT_MANAGER_ROLE,
+                referred_type="Individual",
+            )
+        )
+    data = Customer(
+        id=profile.id,
+        type_="Customer",
+        name=profile.name,
+        status="Approved",
+        engaged_party=Ref(
+            id=party_id(profile),
+            name=profile.name,
+            referred_type="Individual" if _is_person(profile) else "Organization",
+        ),
+        account=[
+            AccountRef(
+                id=profile.account_number.replace(" ", ""),
+                name=profile.account_number,
+                referred_type="BillingAccount",
+            )
+        ],
+        related_party=related or None,
+    ).to_json_dict()
+    if extensions:
+        c = profile.circumstances
+        data.update(extension_attributes(CUSTOMER_CIRCUMSTANCES, "Customer"))
+        data["circumstances"] = Circumstances(
+            vulnerable=c.vulnerable,
+            vulnerability_notes=list(c.vulnerability_notes),
+            works_from_home=c.works_from_home,
+            needs=list(c.needs),
+        ).to_json_dict()
+    return data
+
+
+def _midnight(day: date) -> datetime:
+    # A date-only field written as that day's start; the offset keeps it that day.
+    return tmf_time(datetime.combine(day, time(0), tzinfo=UTC)).replace(hour=0)
+
+
+def products(profile: CustomerProfile, *, extensions: bool = True) -> Iterator[dict[str, Any]]:
+    contract = profile.contract
+    term = ProductTerm(
+        name="minimum term",
+        duration=Quantity(amount=contract.minimum_term_months, units="month"),
+        valid_for=TimePeriod(
+            start_date_time=_midnight(contract.started_on),
+            end_date_time=_midnight(contract.ends_on) if contract.ends_on else None,
+        ),
+    )
+    for index, item in enumerate(profile.products):
+        chars = [Characteristic(name=PRODUCT_KIND, value=item.kind.value, value_type="string")]
+        if item.number:
+            chars.append(
+                Characteristic(name=SERVICE_NUMBER, value=item.number, value_type="string")
+            )
+        prices: list[Any] = [
+            ProductPrice(
+                name="monthly price",
+                price_type="recurring",
+                recurring_charge_period="month",
+                price=Price(tax_included_amount=pounds(item.monthly_price_pence)),
+            )
+        ]
+        # Price changes in our contract are for the whole account; they ride on
+        # the first product, where the adapter collects them from.
+        if extensions and index == 0:
+            prices += [
+                ScheduledPriceChange(
+                    **extension_attributes(SCHEDULED_PRICE_CHANGE, "ProductPrice"),
+                    name="account monthly price change",
+                    price_type="recurring",
+                    recurring_charge_period="month",
+                    price=Price(tax_included_amount=pounds(change.new_monthly_pence)),
+                    previous_price=Price(tax_included_amount=pounds(change.old_monthly_pence)),
+                    valid_for=TimePeriod(start_date_time=_midnight(change.effective_from)),
+                    inflation_percent=change.inflation_percent,
+                    inflation_measure=change.inflation_measure,
+                )
+                for change in contract.price_changes
+            ]
+        yield Product(
+            id=item.id,
+            name=item.name,
+            status="active",
+            start_date=_midnight(contract.started_on),
+            product_characteristic=chars,
+            product_price=prices,
+            product_term=[term],
+            related_party=[Ref(id=profile.id, role=CUSTOMER_ROLE, referred_type="Customer")],
+        ).to_json_dict()
+
+
+def build_router(state: MockState) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def profiles() -> Iterator[CustomerProfile]:
+        for record in state.customers.values():
+            yield record.profile
+
+    def customers() -> Iterator[dict[str, Any]]:
+        for profile in profiles():
+            yield customer(profile, extensions=state.tmf_extensions)
+
+    def individuals() -> Iterator[dict[str, Any]]:
+        for profile in profiles():
+            if _is_person(profile):
+                yield party(profile)
+
+    def organizations() -> Iterator[dict[str, Any]]:
+        for profile in profiles():
+            if not _is_person(profile):
+                yield party(profile)
+
+    def all_products() -> Iterator[dict[str, Any]]:
+        for profile in profiles():
+            yield from products(profile, extensions=state.tmf_extensions)
+
+    collections = {
+        base.CUSTOMER: ("customer", customers),
+        base.INDIVIDUAL: ("individual", individuals),
+        base.ORGANIZATION: ("organization", organizations),
+        base.PRODUCT: ("product", all_products),
+    }
+    for url, (kind, source) in collections.items():
+        add_collection(router, url, kind, source)
+    router.include_router(history.build_router(state))
+    return router
+
+
+def add_collection(router: APIRouter, url: str, kind: str, source: Any) -> None:
+    @router.get(url, name=f"list_{kind}")
+    def list_items(request: Request) -> JSONResponse:
+        try:
+            return list_response(request, source())
+        except TmfProblem as problem:
+            return problem.response()
+
+    @router.get(url + "/{item_id}", name=f"get_{kind}")
+    def get_item(request: Request, item_id: str) -> JSONResponse:
+        for item in source():
+            if item["id"] == item_id:
+                return item_response(request, item)
+        return not_found(kind, item_id).response()
