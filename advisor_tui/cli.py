@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from advisor_tui import __version__
 from advisor_tui.config import (
     ConfigError,
+    Protocol,
     Settings,
     config_path,
     load_settings,
@@ -71,6 +72,15 @@ def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_tmf_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tmf-no-extensions",
+        action="store_true",
+        help="the mock's TMF answers leave out our extensions (ETA history, circumstances, "
+        "price changes), like a standard-only vendor",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advisor-tui",
@@ -93,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=Role.ADVISOR.value,
         help="sign in as a demo advisor, team lead or supervisor (default advisor)",
     )
+    demo.add_argument(
+        "--protocol",
+        choices=[p.value for p in Protocol],
+        default=None,
+        help="what the customers and faults backends speak: native (default) or tmf "
+        "(TM Forum Open API v4, served by the same mock)",
+    )
+    _add_tmf_flag(demo)
 
     mock = sub.add_parser("mock", help="the mock backends")
     mock_sub = mock.add_subparsers(dest="mock_command", metavar="COMMAND", required=True)
@@ -106,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated subset to serve, e.g. customers,faults (default all)",
     )
     _add_fault_flags(serve)
+    _add_tmf_flag(serve)
     openapi = mock_sub.add_parser("openapi", help="print the OpenAPI document of the contract")
     openapi.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
 
@@ -358,6 +377,7 @@ def _mock_state(args: argparse.Namespace) -> Any:
     try:
         state = load_state(args.scenario, seed=args.seed)
         state.faults.update(parse_fault_flags(args.latency, args.fault))
+        state.tmf_extensions = not getattr(args, "tmf_no_extensions", False)
     except (ScenarioError, FlagError) as error:
         raise UsageError(str(error)) from None
     return state
@@ -397,7 +417,15 @@ def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> in
     from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.server import BackgroundServer
 
-    settings = _settings(args, token=SecretStr(DEMO_TOKENS[Role(args.role)]))
+    protocol = getattr(args, "protocol", None)
+    speaks = {"protocol": protocol} if protocol else None
+    settings = _settings(
+        args,
+        token=SecretStr(DEMO_TOKENS[Role(args.role)]),
+        backends={"customers": speaks, "faults": speaks} if speaks else None,
+    )
+    if protocol == Protocol.TMF.value:
+        mode = mode.replace(")", ", TM Forum APIs)")
     state = _mock_state(args)
     store_path = _store_path(settings, demo=True)
     # The mock decisions backend keeps its log beside the demo's local store,
@@ -445,6 +473,11 @@ def cmd_mock(args: argparse.Namespace) -> int:
     app = create_app(state, backends=backends, decisions_db=args.decisions_db)
     print(
         f"serving mock backends on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr
+    )
+    print(
+        f"  TM Forum APIs too: http://{args.host}:{args.port}/customers/tmf-api/... and "
+        f'/faults/tmf-api/... (set protocol = "tmf" for those backends)',
+        file=sys.stderr,
     )
     serve(app, args.host, args.port)
     return 0
