@@ -176,6 +176,9 @@ PRODUCT_KIND = "productKind"
 SERVICE_NUMBER = "serviceNumber"
 # partyCharacteristic name.
 PREFERRED_CHANNEL = "preferredChannel"
+# Customer characteristic: one per process step with an outcome on the case,
+# value {"stepId": ..., "outcome": ...} (valueType "object").
+PROCESS_OUTCOME = "processOutcome"
 
 
 class PartyInteraction(Extensible):

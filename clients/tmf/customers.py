@@ -71,6 +71,7 @@ from advisor_tui.tmf.customers import (
     PHONE,
     POSTAL,
     PREFERRED_CHANNEL,
+    PROCESS_OUTCOME,
     PRODUCT_KIND,
     SERVICE_NUMBER,
     SOCIAL,
@@ -242,6 +243,7 @@ class TmfCustomersClient(TmfHttp, CustomersClient):
             preferred_channel=preferred,
             named_owner=owners[0] if owners else None,
             follow_ups=follow_ups,
+            process_outcomes=_process_outcomes(customer),
         )
 
     async def _party(self, customer: Customer) -> Party:
@@ -464,3 +466,14 @@ def _circumstances(customer: Customer) -> Circumstances:
         vulnerability_notes=list(c.vulnerability_notes),
         needs=list(c.needs),
     )
+
+
+def _process_outcomes(customer: Customer) -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for item in customer.characteristic or []:
+        value = item.value
+        if item.name == PROCESS_OUTCOME and isinstance(value, dict):
+            step, outcome = value.get("stepId"), value.get("outcome")
+            if isinstance(step, str) and isinstance(outcome, str):
+                outcomes[step] = outcome
+    return outcomes

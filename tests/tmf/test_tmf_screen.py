@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.session import Session
@@ -31,7 +31,8 @@ def app_on(state: MockState, protocol: str, store: Path) -> AdvisorApp:
             "retry": {"attempts": 2, "initial": 0.01, "max": 0.02, "jitter": 0.0},
         }
     )
-    transport = httpx.ASGITransport(app=create_app(state))
+    # The demo's backends: the mock plus the real actions service beside it.
+    transport = httpx.ASGITransport(app=create_demo_app(state))
     backends = Backends.from_settings(settings, transport=transport)
     session = Session(backends=backends, mode="DEMO (test)", keymap={}, store=DecisionStore(store))
     return AdvisorApp(session)

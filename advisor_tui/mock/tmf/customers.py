@@ -29,6 +29,7 @@ from advisor_tui.tmf.customers import (
     PHONE,
     POSTAL,
     PREFERRED_CHANNEL,
+    PROCESS_OUTCOME,
     PRODUCT_KIND,
     SERVICE_NUMBER,
     SOCIAL,
@@ -165,6 +166,15 @@ def customer(profile: CustomerProfile, *, extensions: bool = True) -> dict[str, 
             )
         ],
         related_party=related or None,
+        characteristic=[
+            Characteristic(
+                name=PROCESS_OUTCOME,
+                value={"stepId": step, "outcome": outcome},
+                value_type="object",
+            )
+            for step, outcome in profile.process_outcomes.items()
+        ]
+        or None,
     ).to_json_dict()
     if extensions:
         c = profile.circumstances
@@ -244,7 +254,10 @@ def build_router(state: MockState) -> APIRouter:
             yield record.profile
 
     def customers() -> Iterator[dict[str, Any]]:
-        for profile in profiles():
+        for record in state.customers.values():
+            # As the native profile route: outcomes recorded since load count too.
+            outcomes = {**record.profile.process_outcomes, **record.process_outcomes}
+            profile = record.profile.model_copy(update={"process_outcomes": outcomes})
             yield customer(profile, extensions=state.tmf_extensions)
 
     def individuals() -> Iterator[dict[str, Any]]:
