@@ -39,19 +39,12 @@ from advisor_tui.mock.flags import parse_fault_flags
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import MockState
+from advisor_tui.scripting import demo_token
 
 FaultsArg = Mapping[Backend | str, FaultSpec | Mapping[str, Any]] | Iterable[str]
 """Faults to start with: ``{"customers": {"error_rate": 0.3}}`` (a backend name,
 or ``"all"``, to a ``FaultSpec`` or its fields), or the command line's flag form,
 ``["customers=errors:0.3", "faults=hang"]``."""
-
-
-def demo_token(role: Role = Role.ADVISOR) -> str:
-    """The bearer token the demo signs in with for ``role``."""
-    # The demo's own table, so the fixtures sign in exactly as `advisor-tui demo` does.
-    from advisor_tui.cli import DEMO_TOKENS
-
-    return DEMO_TOKENS[role]
 
 
 def _targets(backend: Backend | str) -> list[Backend]:

@@ -25,6 +25,15 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def demo_token(role: Role = Role.ADVISOR) -> str:
+    """The bearer token the demo signs in with for ``role``."""
+    # The demo's own table, so scripts and fixtures sign in exactly as
+    # `advisor-tui demo` does.
+    from advisor_tui.cli import DEMO_TOKENS
+
+    return DEMO_TOKENS[role]
+
+
 @asynccontextmanager
 async def open_backends(
     settings: Settings | None = None,
@@ -47,8 +56,6 @@ async def open_backends(
         settings, warnings = load_settings(config)
         for warning in warnings:
             notice(f"warning: {warning}")
-    from advisor_tui.testing import demo_token, mock_backends
-
     if mock_url is not None:
         if settings.token is None:
             settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
@@ -60,6 +67,10 @@ async def open_backends(
             yield backends
         return
     # As `advisor-tui demo` does: the demo's mock and its token for the role.
+    # Imported here: the mock (FastAPI, the actions service) is only loaded
+    # when it is about to run, so a script against real backends starts faster.
+    from advisor_tui.testing import mock_backends
+
     settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
     async with mock_backends(role=role) as mock:
         notice(
@@ -70,4 +81,4 @@ async def open_backends(
             yield backends
 
 
-__all__ = ["open_backends"]
+__all__ = ["demo_token", "open_backends"]

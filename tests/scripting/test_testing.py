@@ -35,6 +35,19 @@ def test_the_plugin_costs_nothing_until_used() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_call_against_real_backends_never_loads_the_mock() -> None:
+    # The embedded mock (FastAPI, the actions service) is loaded only when used.
+    probe = (
+        "import sys, advisor_tui.cli; advisor_tui.cli.build_parser(); "
+        "import advisor_tui.scripting.call; "
+        "print([m for m in ('fastapi', 'advisor_tui.testing', 'textual') if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_plugin_is_an_installed_entry_point() -> None:
     from importlib.metadata import entry_points
 
