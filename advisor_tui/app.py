@@ -1,26 +1,55 @@
-"""The Textual app: wiring only (screens, keymap, command palette, sign-in)."""
+"""The Textual app: wiring (screens, keymap, command palette) and the safety net."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import traceback
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
+import platformdirs
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from advisor_tui.keymap import binding_ids, validate_keymap
 from advisor_tui.screens.advisor import AdvisorScreen
+from advisor_tui.screens.confirm import ConfirmScreen
 from advisor_tui.screens.decision_form import DecisionForm
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
+from advisor_tui.text import clean
+from advisor_tui.widgets._workers import WorkerFailed, worker_purpose
+
+APP_NAME = "advisor-tui"
+LOG_NAME = "advisor-tui.log"
+
+
+def default_log_path() -> Path:
+    """Where tracebacks go: the platform's per-user log directory."""
+    return Path(platformdirs.user_log_dir(APP_NAME)) / LOG_NAME
+
+
+def log_traceback(path: Path, what: str, error: BaseException | None) -> None:
+    """Append one failure with its traceback; the file is the user's only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = traceback.format_exception(error) if error is not None else ["(no exception)\n"]
+    entry = f"--- {datetime.now(UTC).isoformat()} {what}\n" + "".join(lines)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as log:
+        log.write(entry)
+
 
 BINDING_OWNERS: tuple[type, ...] = (
     AdvisorScreen,
+    ConfirmScreen,
     PickCustomerScreen,
     EventDetailScreen,
     DecisionForm,
@@ -37,9 +66,10 @@ def validate_session_keymap(keymap: dict[str, str]) -> dict[str, str]:
 class AdvisorApp(App[None]):
     TITLE = "Advisor TUI"
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, log_path: Path | None = None) -> None:
         super().__init__()
         self.session = session
+        self.log_path = log_path or default_log_path()
         self._stop_delivery = asyncio.Event()
 
     def on_mount(self) -> None:
@@ -62,8 +92,38 @@ class AdvisorApp(App[None]):
         self.run_worker(
             self.session.deliver_forever(self._stop_delivery),
             name="decision-delivery",
+            description="delivering decisions",
             group="delivery",
             exit_on_error=False,
+        )
+
+    # The safety net ---------------------------------------------------------------
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """A worker anywhere in the app failed with a bug: keep the traceback and
+        tell the advisor what failed, instead of leaving a screen quietly idle."""
+        self.report_failure(message.what, message.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The app's own workers (decision delivery) end up here.
+        if event.state is WorkerState.ERROR:
+            self.report_failure(worker_purpose(event.worker), event.worker.error)
+
+    def report_failure(self, what: str, error: BaseException | None) -> None:
+        where = f"details in {self.log_path}"
+        try:
+            log_traceback(self.log_path, what, error)
+        except OSError as problem:
+            where = f"and the log could not be written ({problem})"
+        name = type(error).__name__ if error is not None else "unknown error"
+        self.notify(
+            clean(
+                f"Something went wrong {what}: {name}: {error}. Please tell support; {where}", 500
+            ),
+            title="Unexpected error",
+            severity="error",
+            timeout=30,
+            markup=False,
         )
 
     async def on_unmount(self) -> None:

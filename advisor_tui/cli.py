@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(TM Forum Open API v4, served by the same mock)",
     )
     _add_tmf_flag(demo)
+    demo.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start with no decisions: a new, private decision log for this run only "
+        "(deleted when it ends), instead of the demo log shared by every demo",
+    )
 
     mock = sub.add_parser("mock", help="the mock backends")
     mock_sub = mock.add_subparsers(dest="mock_command", metavar="COMMAND", required=True)
@@ -383,7 +389,7 @@ def _mock_state(args: argparse.Namespace) -> Any:
     return state
 
 
-def _run_app(settings: Settings, *, base_url: str | None, mode: str, store_path: Path) -> int:
+def _run_app(settings: Settings, *, base_url: str | None, mode: Any, store_path: Path) -> int:
     from advisor_tui.app import AdvisorApp, validate_session_keymap
     from advisor_tui.clients import Backends
     from advisor_tui.session import Session
@@ -413,9 +419,12 @@ def _store_path(settings: Settings, *, demo: bool) -> Path:
     return path.with_name(f"demo-{path.name}") if demo else path
 
 
-def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> int:
+def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> int:
+    import tempfile
+
     from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.server import BackgroundServer
+    from advisor_tui.session import RunKind, RunMode
 
     protocol = getattr(args, "protocol", None)
     speaks = {"protocol": protocol} if protocol else None
@@ -425,16 +434,25 @@ def cmd_demo(args: argparse.Namespace, mode: str = "DEMO (mock backends)") -> in
         backends={"customers": speaks, "faults": speaks} if speaks else None,
     )
     if protocol == Protocol.TMF.value:
-        mode = mode.replace(")", ", TM Forum APIs)")
+        label = label.replace(")", ", TM Forum APIs)")
     state = _mock_state(args)
-    store_path = _store_path(settings, demo=True)
-    # The mock decisions backend keeps its log beside the demo's local store,
-    # so a restarted demo (as another role) still sees what was decided.
-    decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
     with ExitStack() as stack:
+        if getattr(args, "fresh", False):
+            # A private directory: a fresh demo never wipes the log another
+            # demo running at the same time is using.
+            private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="advisor-demo-")))
+            store_path = private / "demo-decisions.sqlite3"
+            label += ", fresh"
+        else:
+            store_path = _store_path(settings, demo=True)
+        # The mock decisions backend keeps its log beside the demo's local store,
+        # so a restarted demo (as another role) still sees what was decided.
+        decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
         app = create_demo_app(state, decisions_db=decisions_db)
         server = stack.enter_context(BackgroundServer(app))
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
+        print(f"demo: decisions logged in {store_path}", file=sys.stderr)
+        mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
         return _run_app(settings, base_url=server.base_url, mode=mode, store_path=store_path)
 
 
@@ -443,9 +461,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.is_demo:
         args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
         args.decisions_db, args.role = None, Role.ADVISOR.value
-        return cmd_demo(args, mode="DEMO (no backends configured)")
+        return cmd_demo(args, label="DEMO (no backends configured)")
+    from advisor_tui.session import LIVE
+
     return _run_app(
-        settings, base_url=None, mode="LIVE", store_path=_store_path(settings, demo=False)
+        settings, base_url=None, mode=LIVE, store_path=_store_path(settings, demo=False)
     )
 
 

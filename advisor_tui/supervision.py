@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from advisor_tui.clients.decisions import DecisionsClient
-from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import routes
 from advisor_tui.contract.actions import ParamValue
 from advisor_tui.contract.decisions import (
@@ -33,8 +31,6 @@ from advisor_tui.contract.decisions import (
 )
 from advisor_tui.formatting import pounds
 from advisor_tui.store.export import FORMATS, ExportFormat, neutralise_cell
-
-log = logging.getLogger(__name__)
 
 # The figures' periods, cycled by a key on the review screen.
 PERIODS: tuple[int, ...] = (7, 30, 90)
@@ -153,15 +149,6 @@ def done_summary(decision: Decision) -> str:
         before = format_param(name, decision.proposed_parameters.get(name))
         parts.append(f"{param_label(name)} {before} → {format_param(name, value)}")
     return "; ".join(parts) or "override without changes"
-
-
-def describe_failure(what: str, error: BaseException | None) -> str:
-    """One line naming the backend and how it failed; the UI's single error wording."""
-    if isinstance(error, BackendError):
-        return f"{what}: {error.backend.value} backend {error.reason} — {error.message}"
-    # A bug of ours, not the backend's: say so rather than blame the service.
-    log.error("%s failed unexpectedly", what, exc_info=error)
-    return f"{what}: failed unexpectedly ({type(error).__name__ if error else 'unknown error'})"
 
 
 # -- the hash chain -------------------------------------------------------------
@@ -406,7 +393,6 @@ __all__ = [
     "chain_status",
     "daily_rates",
     "day_bounds",
-    "describe_failure",
     "done_summary",
     "export_server",
     "format_param",

@@ -33,7 +33,7 @@ from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import MockState
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.widgets import BackendPanel, HistoryPanel
 
 PANELS = ("customer", "history", "faults", "actions")
@@ -50,7 +50,7 @@ FIRST_FRAME = """
 import sys, time
 t0 = float(sys.argv[1])
 from advisor_tui.app import AdvisorApp
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.demo import create_demo_app
@@ -92,7 +92,7 @@ def rss_mb() -> float:
 def make_app(base_url: str) -> AdvisorApp:
     settings = Settings(token=SecretStr("demo-advisor"))
     backends = Backends.from_settings(settings, base_url=base_url)
-    return AdvisorApp(Session(backends=backends, mode="benchmark"))
+    return AdvisorApp(Session(backends=backends, mode=RunMode(RunKind.TEST, "benchmark")))
 
 
 async def wait_until(pilot: Any, done: Any, limit: float = 30.0) -> float:

@@ -42,7 +42,7 @@ from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import ApprovalState, DecisionKind
 from advisor_tui.screens.review import ReviewScreen
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.widgets import FiguresPanel, ReviewFilters
 
 TOKEN = "bench-supervisor"
@@ -182,7 +182,7 @@ async def scroll_pages(screen: ReviewScreen, pages: int) -> list[float]:
 async def run_app(base_url: str) -> int:
     settings = Settings(token=SecretStr(TOKEN))
     backends = Backends.from_settings(settings, base_url=base_url)
-    app = AdvisorApp(Session(backends=backends, mode="benchmark"))
+    app = AdvisorApp(Session(backends=backends, mode=RunMode(RunKind.TEST, "benchmark")))
     rss_start = rss_mb()
     async with app.run_test(size=(160, 48)) as pilot:
         advisor_screen: Any = app.screen

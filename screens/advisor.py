@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,22 +14,25 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from advisor_tui.clients import BackendHttp
 from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import (
     Advisor,
     CustomerSummary,
     DecisionKind,
+    FollowUp,
     FollowUpCreate,
     NextAction,
     ReasonCode,
+    SearchResult,
 )
 from advisor_tui.deciding import follow_up_for
+from advisor_tui.failures import describe_failure, failure_reason
+from advisor_tui.screens.confirm import ConfirmScreen
 from advisor_tui.screens.decision_form import DecisionForm, Draft
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
-from advisor_tui.session import Session
+from advisor_tui.session import Decided, Session
 from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import (
     ActionsPanel,
@@ -41,14 +43,14 @@ from advisor_tui.widgets import (
     HistoryPanel,
     StatusBar,
 )
-from advisor_tui.widgets._panel import error_headline
+from advisor_tui.widgets._workers import BackendCalls
 from advisor_tui.widgets.footer import StableFooter
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
 RECENT_MAX = 10
 
 
-class AdvisorScreen(Screen[None]):
+class AdvisorScreen(BackendCalls, Screen[None]):
     """One customer on one screen. Wide terminals get a 2×2 grid; narrow ones
     (an 80×24 SSH session) show one panel at a time, switched with 1–4."""
 
@@ -99,18 +101,17 @@ class AdvisorScreen(Screen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.backends = session.backends
-        self.mode = session.mode
         self.advisor: Advisor | None = None
-        self.reason_codes: list[ReasonCode] | None = None
         self.drafts: dict[tuple[str, str, DecisionKind], Draft] = {}
         self.current: CustomerSummary | None = None
         self.recent: list[CustomerSummary] = []
         self.current_panel = "customer"
+        # Counted when an answer (or a failure) arrives: tests wait on it.
+        self.searches_answered = 0
 
     def compose(self) -> ComposeResult:
         yield StatusBar(
-            self.mode, self.backends.health, outbox=self.session.outbox_status, id="status"
+            self.session.mode, self.session.health, outbox=self.session.outbox_status, id="status"
         )
         with Horizontal(id="search-row"):
             yield Input(
@@ -118,15 +119,15 @@ class AdvisorScreen(Screen[None]):
                 id="search",
             )
             yield Static(id="search-status")
-        yield ApprovalOutcomes(self.backends.decisions, id="approvals")
+        yield ApprovalOutcomes(self.session, id="approvals")
         yield Static(id="panel-tabs")
         with Container(id="panels"):
             # Order matters for the wide grid: left column customer/history,
             # right column faults/actions.
-            yield CustomerPanel(self.backends, id="customer")
-            yield FaultsPanel(self.backends, id="faults")
-            yield HistoryPanel(self.backends, id="history")
-            yield ActionsPanel(self.backends, id="actions")
+            yield CustomerPanel(self.session, id="customer")
+            yield FaultsPanel(self.session, id="faults")
+            yield HistoryPanel(self.session, id="history")
+            yield ActionsPanel(self.session, id="actions")
         yield StableFooter()
 
     def on_mount(self) -> None:
@@ -135,24 +136,31 @@ class AdvisorScreen(Screen[None]):
         self.sign_in()
         self.ping_backends()
 
-    @work(group="ping", exit_on_error=False)
-    async def ping_backends(self) -> None:
-        """Light every backend's health at start, before any panel has called it."""
+    def ping_backends(self) -> None:
+        """Light every backend's health from its own health route (at start, F5, ctrl+r)."""
+        self.call_backend(
+            "checking backend health",
+            self.session.check_health(),
+            on_result=lambda _: self.query_one("#status", StatusBar).refresh_status(),
+            group="ping",
+        )
 
-        async def ping(client: BackendHttp) -> None:
-            with contextlib.suppress(BackendError):
-                await client.health()
+    def sign_in(self) -> None:
+        self.call_backend(
+            "signing in",
+            self.session.sign_in(),
+            on_result=self._signed_in,
+            on_failure=self._sign_in_failed,
+            group="identity",
+        )
 
-        await asyncio.gather(*(ping(client) for client in self.backends))
+    def _sign_in_failed(self, message: str, error: BaseException | None) -> None:
+        self.query_one("#status", StatusBar).identity_error = failure_reason(error)
 
-    @work(exclusive=True, group="identity", exit_on_error=False)
-    async def sign_in(self) -> None:
+    def _signed_in(self, advisor: Advisor) -> None:
+        self.advisor = advisor
         status = self.query_one("#status", StatusBar)
-        try:
-            self.advisor = await self.backends.identity.me()
-        except BackendError as error:
-            status.identity_error = f"identity {error.reason}"
-            return
+        status.identity_error = None
         status.advisor = self.advisor
         self.query_one(ActionsPanel).advisor = self.advisor
         self.refresh_bindings()  # F9 Review shows for reviewers only
@@ -174,13 +182,21 @@ class AdvisorScreen(Screen[None]):
             self._set_search_status(f"Searching for {query}…", "dim")
             self.search(query)
 
-    @work(exclusive=True, group="search", exit_on_error=False)
-    async def search(self, query: str) -> None:
-        try:
-            result = await self.backends.customers.search(query)
-        except BackendError as error:
-            self._set_search_status(error_headline(error.backend, error), "bold red")
-            return
+    def search(self, query: str) -> None:
+        self.call_backend(
+            "searching for a customer",
+            self.session.search(query),
+            on_result=partial(self._found, query),
+            on_failure=self._search_failed,
+            group="search",
+        )
+
+    def _search_failed(self, message: str, error: BaseException | None) -> None:
+        self.searches_answered += 1
+        self._set_search_status(f"⚠ {message}", "bold red")
+
+    def _found(self, query: str, result: SearchResult) -> None:
+        self.searches_answered += 1
         matches = result.matches
         if not matches:
             self._set_search_status(f"No customer matches {query}", "bold yellow")
@@ -214,19 +230,31 @@ class AdvisorScreen(Screen[None]):
         self.current = summary
         self.recent = [summary, *(r for r in self.recent if r.id != summary.id)][:RECENT_MAX]
         self.sub_title = summary.name
-        for panel in self.panels:
-            panel.load(summary.id)
+        # Whichever way the customer was opened (search, pick list, Recent),
+        # the search box and its status start empty for the next search.
+        self.query_one("#search", Input).value = ""
+        self._set_search_status("", "")
         actions = self.query_one(ActionsPanel)
         actions.decided = self.session.decided_actions(summary.id)
+        for panel in self.panels:
+            # Nothing of the previous customer (filters, scroll, selection) carries over.
+            panel.reset()
+            panel.load(summary.id)
         self.action_show_panel(self.current_panel)
 
     def action_reload(self) -> None:
-        if self.advisor is not None:
+        self.ping_backends()
+        if self.advisor is None:
+            self.sign_in()
+        else:
             self.query_one(ApprovalOutcomes).check_now()
         if self.current is not None:
             self.open_customer(self.current)
 
     def action_retry_failed(self) -> None:
+        self.ping_backends()
+        if self.advisor is None:
+            self.sign_in()
         for panel in self.panels:
             if panel.state == "error":
                 panel.action_retry()
@@ -307,26 +335,49 @@ class AdvisorScreen(Screen[None]):
         if self.current is None:
             return
         if self.advisor is None:
+            problem = self.query_one("#status", StatusBar).identity_error or "still signing in"
             self.notify(
-                "Not signed in: a decision needs your identity. Check the identity light.",
+                clean(f"Not signed in ({problem}): a decision needs your identity.", 300),
                 severity="error",
+                markup=False,
             )
             return
         if self.session.store is None:
             self.notify("No local decision store: decisions cannot be kept.", severity="error")
             return
+        actions = self.query_one(ActionsPanel)
+        already = actions.decided_line(message.action.id)
+        if already is not None:
+            # A second decision on the same action counts twice in the
+            # supervisor's figures: only on purpose.
+            question = (
+                f"'{message.action.label}' was already {already}. "
+                f"Record another {message.kind.value} for it?"
+            )
+            self.app.push_screen(
+                ConfirmScreen(question),
+                partial(self._decide_again, self.current.id, message.action, message.kind),
+            )
+            return
         self.open_decision_form(self.current.id, message.action, message.kind)
 
-    @work(group="decide", exit_on_error=False)
+    def _decide_again(
+        self, customer_id: str, action: NextAction, kind: DecisionKind, again: bool | None
+    ) -> None:
+        if again:
+            self.open_decision_form(customer_id, action, kind)
+
+    @work(group="decide", exit_on_error=False, description="opening the decision form")
     async def open_decision_form(
         self, customer_id: str, action: NextAction, kind: DecisionKind
     ) -> None:
         reason_error = None
-        if kind is not DecisionKind.ACCEPT and self.reason_codes is None:
+        codes: list[ReasonCode] = []
+        if kind is not DecisionKind.ACCEPT:
             try:
-                self.reason_codes = await self.backends.actions.reason_codes()
+                codes = await self.session.reason_codes()
             except BackendError as error:
-                reason_error = f"Reason codes unavailable (actions backend {error.reason}); retry"
+                reason_error = describe_failure("loading reason codes", error) + "; Esc, then retry"
         assert self.advisor is not None
         key = (customer_id, action.id, kind)
         draft = self.drafts.setdefault(key, Draft())
@@ -335,7 +386,7 @@ class AdvisorScreen(Screen[None]):
             kind=kind,
             advisor=self.advisor,
             customer_id=customer_id,
-            reason_codes=self.reason_codes or [],
+            reason_codes=codes,
             draft=draft,
             reason_error=reason_error,
         )
@@ -353,7 +404,9 @@ class AdvisorScreen(Screen[None]):
             )
             return
         del self.drafts[key]
-        self.query_one(ActionsPanel).mark_decided(action.id, kind)
+        self.query_one(ActionsPanel).mark_decided(
+            action.id, Decided(kind, decision.advisor_id, decision.decided_at)
+        )
         follow_up = follow_up_for(decision, self.advisor)
         if follow_up is not None:
             self.create_follow_up(customer_id, follow_up)
@@ -364,22 +417,30 @@ class AdvisorScreen(Screen[None]):
         # The label comes from the backend: no markup, no control characters.
         self.notify(clean(message, 300), timeout=8, markup=False)
 
-    @work(group="follow-up", exit_on_error=False)
-    async def create_follow_up(self, customer_id: str, follow_up: FollowUpCreate) -> None:
+    def create_follow_up(self, customer_id: str, follow_up: FollowUpCreate) -> None:
         """The decision is already kept; the follow-up itself lives with the customer."""
-        try:
-            await self.backends.customers.create_follow_up(customer_id, follow_up)
-        except BackendError as error:
-            self.notify(
-                clean(
-                    f"Follow-up NOT created (customers backend {error.reason}); the decision "
-                    "is recorded: create the follow-up by hand once the backend is back.",
-                    300,
-                ),
-                severity="error",
-                markup=False,
-            )
-            return
+        self.call_backend(
+            "creating the follow-up",
+            self.session.create_follow_up(customer_id, follow_up),
+            on_result=partial(self._follow_up_created, customer_id),
+            on_failure=self._follow_up_failed,
+            group="follow-up",
+            exclusive=False,
+        )
+
+    def _follow_up_failed(self, message: str, error: BaseException | None) -> None:
+        self.notify(
+            clean(
+                f"Follow-up NOT created ({message}). The decision is recorded: create the "
+                "follow-up by hand once the backend is back.",
+                400,
+            ),
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
+    def _follow_up_created(self, customer_id: str, follow_up: FollowUp) -> None:
         when = f"{follow_up.due_at:%a %d %b %H:%M}"
         self.notify(
             clean(f"Follow-up for {follow_up.owner} due {when} created.", 200), markup=False

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
+import platformdirs
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +23,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
 from advisor_tui.contract import (
     Advisor,
@@ -38,15 +39,13 @@ from advisor_tui.session import Session
 from advisor_tui.supervision import (
     PERIODS,
     DecisionQuery,
-    describe_failure,
     done_summary,
-    export_server,
-    list_page,
     period_since,
     summarise,
 )
-from advisor_tui.text import safe_text
+from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import FiguresPanel, ReviewFilters, StatusBar
+from advisor_tui.widgets._workers import BackendCalls
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row, so
@@ -57,6 +56,13 @@ MORE_GROUP = "review-more"
 FIGURES_GROUP = "review-figures"
 EXPORT_GROUP = "review-export"
 DEFAULT_PERIOD = 30
+
+
+def default_export_dir() -> Path:
+    """Where ctrl+e puts its CSV: the person's documents folder, not wherever
+    the app happened to be started."""
+    return Path(platformdirs.user_documents_dir()) / "advisor-tui-exports"
+
 
 KIND_STYLE = {
     DecisionKind.ACCEPT: "green",
@@ -115,7 +121,7 @@ def row_cells(view: DecisionView) -> tuple[object, ...]:
     )
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(BackendCalls, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="review.back", tooltip="Back to the advisor screen"),
         Binding("1", "show_tab('decisions')", "Decisions", id="review.decisions"),
@@ -156,10 +162,9 @@ class ReviewScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.session = session
-        self.client = session.backends.decisions
         self.reviewer = reviewer
         self.clock = clock
-        self.export_dir = export_dir
+        self.export_dir = export_dir or default_export_dir()
         self.query_filters = DecisionQuery()
         self.views: list[DecisionView] = []
         self.total = 0
@@ -177,7 +182,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(
             self.session.mode,
-            self.session.backends.health,
+            self.session.health,
             outbox=self.session.outbox_status,
             id="review-status",
         )
@@ -221,16 +226,43 @@ class ReviewScreen(Screen[None]):
         table.clear()
         self.set_error(None)
         self.update_foot()
-        self.run_worker(
+        self.call_backend(
+            "loading the decisions list",
             self.fetch_page(self.generation, None),
+            on_result=self._first_page,
+            on_failure=self._list_failed,
             group=LIST_GROUP,
-            exclusive=True,
-            exit_on_error=False,
         )
 
     async def fetch_page(self, generation: int, cursor: str | None) -> tuple[int, DecisionPage]:
-        page = await list_page(self.client, self.query_filters, cursor=cursor, limit=PAGE_SIZE)
+        page = await self.session.decisions_page(self.query_filters, cursor=cursor, limit=PAGE_SIZE)
         return generation, page
+
+    def _first_page(self, result: tuple[int, DecisionPage]) -> None:
+        generation, page = result
+        if generation == self.generation:
+            self.loading = False
+            self.append_page(page)
+
+    def _next_page(self, result: tuple[int, DecisionPage]) -> None:
+        generation, page = result
+        if generation == self.generation:
+            self.append_page(page)
+
+    def _list_failed(self, message: str, error: BaseException | None) -> None:
+        self.loading = False
+        if self._refocus_table:
+            # The keys go back to the list even with no rows (c, r, f…).
+            self._refocus_table = False
+            self.query_one("#review-table", DataTable).focus()
+        self.failed.add("list")
+        self.set_error(message + " · r retries")
+        self.update_foot()
+
+    def _more_failed(self, message: str, error: BaseException | None) -> None:
+        # Keep what is loaded; say the next page failed and how to get it.
+        self.failed.add("more")
+        self.set_error(message + " · r retries")
 
     def load_more(self) -> None:
         if self.next_cursor is None or self.loading:
@@ -238,10 +270,13 @@ class ReviewScreen(Screen[None]):
         if any(w.group == MORE_GROUP and w.is_running for w in self.workers):
             return
         self.failed.discard("more")
-        self.run_worker(
+        self.call_backend(
+            "loading the next page of decisions",
             self.fetch_page(self.generation, self.next_cursor),
+            on_result=self._next_page,
+            on_failure=self._more_failed,
             group=MORE_GROUP,
-            exit_on_error=False,
+            exclusive=False,
         )
 
     def append_page(self, page: DecisionPage) -> None:
@@ -272,6 +307,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-foot", Static).update(foot)
 
     def set_error(self, message: str | None) -> None:
+        """The one error line: a new error replaces the old, never sits beside it."""
         line = self.query_one("#review-error", Static)
         line.set_class(message is not None, "-shown")
         text = Text("⚠ ", style="bold red")
@@ -282,53 +318,6 @@ class ReviewScreen(Screen[None]):
     def _maybe_page(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= len(self.views) - PREFETCH_ROWS:
             self.load_more()
-
-    # Workers: the one place their outcomes reach the screen ------------------------
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if worker.group not in (LIST_GROUP, MORE_GROUP, FIGURES_GROUP, EXPORT_GROUP):
-            return
-        event.stop()
-        if event.state is WorkerState.SUCCESS:
-            self.worker_done(worker.group, worker.result)
-        elif event.state is WorkerState.ERROR:
-            self.worker_failed(worker.group, worker.error)
-
-    def worker_done(self, group: str, result: Any) -> None:
-        if group in (LIST_GROUP, MORE_GROUP):
-            generation, page = result
-            if generation != self.generation:
-                return
-            if group == LIST_GROUP:
-                self.loading = False
-            self.append_page(page)
-        elif group == FIGURES_GROUP:
-            days, today, team, stats = result
-            self.show_figures(days, today, team, stats)
-        elif group == EXPORT_GROUP:
-            path, rows = result
-            message = f"Exported {rows:,} decisions to {path}"
-            self.query_one("#review-foot", Static).update(safe_text(message, "bold green", 400))
-            self.notify(clean_note(message), title="Export", markup=False)
-
-    def worker_failed(self, group: str, error: BaseException | None) -> None:
-        if group == LIST_GROUP:
-            self.loading = False
-            self.failed.add("list")
-            self.set_error(describe_failure("decisions list", error) + " · r retries")
-            self.update_foot()
-        elif group == MORE_GROUP:
-            # Keep what is loaded; say the next page failed and how to get it.
-            self.failed.add("more")
-            self.set_error(describe_failure("next page", error) + " · r retries")
-        elif group == FIGURES_GROUP:
-            self.failed.add("figures")
-            self.query_one(FiguresPanel).show_error(describe_failure("figures", error))
-        elif group == EXPORT_GROUP:
-            message = describe_failure("export", error) + "; no file was kept"
-            self.set_error(message)
-            self.notify(clean_note(message), title="Export", severity="error", markup=False)
 
     def action_retry(self) -> None:
         failed, self.failed = self.failed, set()
@@ -394,7 +383,7 @@ class ReviewScreen(Screen[None]):
     def open_row(self, index: int) -> None:
         if 0 <= index < len(self.views):
             detail = ReviewDetailScreen(
-                self.client, self.views[index], self.reviewer, on_change=self.decision_changed
+                self.session, self.views[index], self.reviewer, on_change=self.decision_changed
             )
             self.app.push_screen(detail)
 
@@ -420,18 +409,23 @@ class ReviewScreen(Screen[None]):
         days, today, team = self.period, self.clock().date(), self.query_filters.team
         self.failed.discard("figures")
         self.query_one(FiguresPanel).show_loading(days)
-        self.run_worker(
+        self.call_backend(
+            "loading the figures",
             self.fetch_figures(days, today, team),
+            on_result=lambda result: self.show_figures(*result),
+            on_failure=self._figures_failed,
             group=FIGURES_GROUP,
-            exclusive=True,
-            exit_on_error=False,
         )
 
     async def fetch_figures(
         self, days: int, today: date, team: str | None
     ) -> tuple[int, date, str | None, DecisionStats]:
-        stats = await self.client.stats(since=period_since(days, today), team=team)
+        stats = await self.session.decision_stats(since=period_since(days, today), team=team)
         return days, today, team, stats
+
+    def _figures_failed(self, message: str, error: BaseException | None) -> None:
+        self.failed.add("figures")
+        self.query_one(FiguresPanel).show_error(message)
 
     def show_figures(self, days: int, today: date, team: str | None, stats: DecisionStats) -> None:
         self.query_one(FiguresPanel).show(summarise(stats, days=days, today=today), team)
@@ -444,28 +438,24 @@ class ReviewScreen(Screen[None]):
     # Export ------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        directory = self.export_dir or Path.cwd()
-        path = directory / f"decisions-{self.clock():%Y%m%d-%H%M%S}.csv"
+        path = self.export_dir / f"decisions-{self.clock():%Y%m%d-%H%M%S}.csv"
         self.query_one("#review-foot", Static).update(
             safe_text(f"Exporting {self.total:,} decisions to {path}…", "bold", 400)
         )
-        self.run_worker(
-            self.export_csv(self.query_filters, path),
+        self.call_backend(
+            "exporting decisions",
+            self.session.export_decisions(self.query_filters, path),
+            on_result=partial(self._exported, path),
+            on_failure=self._export_failed,
             group=EXPORT_GROUP,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    async def export_csv(self, query: DecisionQuery, path: Path) -> tuple[Path, int]:
-        try:
-            with path.open("w", newline="", encoding="utf-8") as out:
-                rows = await export_server(self.client, query, "csv", out)
-        except BaseException:
-            # A partial file would read as a complete export in a spreadsheet.
-            path.unlink(missing_ok=True)
-            raise
-        return path, rows
+    def _exported(self, path: Path, rows: int) -> None:
+        message = f"Exported {rows:,} decisions to {path} (readable by you only)"
+        self.query_one("#review-foot", Static).update(safe_text(message, "bold green", 400))
+        self.notify(clean(message, 400), title="Export", timeout=15, markup=False)
 
-
-def clean_note(message: str) -> str:
-    return safe_text(message, max_len=400).plain
+    def _export_failed(self, message: str, error: BaseException | None) -> None:
+        message += "; no file was kept"
+        self.set_error(message)
+        self.notify(clean(message, 400), title="Export", severity="error", markup=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -19,15 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
-from textual.worker import Worker, WorkerState
 from ulid import ULID
 
-from advisor_tui.clients import DecisionsClient
 from advisor_tui.clients.errors import BackendError, Conflict
 from advisor_tui.contract import (
     Advisor,
     ApprovalState,
-    ChainHead,
     DecisionView,
     ProcessStepRef,
     Review,
@@ -35,9 +32,10 @@ from advisor_tui.contract import (
     Verdict,
 )
 from advisor_tui.formatting import when
-from advisor_tui.supervision import describe_failure
+from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets import DecisionRecord
+from advisor_tui.widgets._workers import BackendCalls
 
 VIEW_GROUP = "detail-view"
 HEAD_GROUP = "detail-head"
@@ -73,7 +71,7 @@ class VerdictDraft:
     step_title: str = ""
 
 
-class ReviewDetailScreen(ModalScreen[None]):
+class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
     """``on_change`` is called with the fresh view after each recorded verdict, so
     the list beneath can refresh its row."""
 
@@ -116,14 +114,14 @@ class ReviewDetailScreen(ModalScreen[None]):
 
     def __init__(
         self,
-        client: DecisionsClient,
+        session: Session,
         view: DecisionView,
         reviewer: Advisor,
         *,
         on_change: Callable[[DecisionView], None] | None = None,
     ) -> None:
         super().__init__()
-        self.client = client
+        self.session = session
         self.view = view
         self.reviewer = reviewer
         self.on_change = on_change
@@ -161,41 +159,20 @@ class ReviewDetailScreen(ModalScreen[None]):
     def action_reload(self) -> None:
         decision_id = self.view.decision.id
         advisor_id = self.view.receipt.advisor_id
-        self.run_worker(
-            self.client.get(decision_id), group=VIEW_GROUP, exclusive=True, exit_on_error=False
+        self.call_backend(
+            "reloading this decision",
+            self.session.decision(decision_id),
+            on_result=self.update_view,
+            on_failure=lambda message, _: self.say(message + " · r retries"),
+            group=VIEW_GROUP,
         )
-        self.run_worker(
-            self.client.chain_head(advisor_id),
+        self.call_backend(
+            "checking the chain head",
+            self.session.chain_head(advisor_id),
+            on_result=self.query_one(DecisionRecord).show_head,
+            on_failure=lambda message, _: self.query_one(DecisionRecord).show_head(None, message),
             group=HEAD_GROUP,
-            exclusive=True,
-            exit_on_error=False,
         )
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a worker's outcome reaches the screen."""
-        worker: Worker[Any] = event.worker
-        if worker.group not in (VIEW_GROUP, HEAD_GROUP, SEND_GROUP):
-            return
-        event.stop()
-        if event.state is WorkerState.SUCCESS:
-            result = worker.result
-            if worker.group == HEAD_GROUP and isinstance(result, ChainHead):
-                self.query_one(DecisionRecord).show_head(result)
-            elif worker.group == VIEW_GROUP and isinstance(result, DecisionView):
-                self.update_view(result)
-            elif worker.group == SEND_GROUP and isinstance(result, tuple):
-                review, fresh = result
-                self.verdict_recorded(review, fresh)
-        elif event.state is WorkerState.ERROR:
-            error = worker.error
-            if worker.group == HEAD_GROUP:
-                self.query_one(DecisionRecord).show_head(
-                    None, describe_failure("chain head", error)
-                )
-            elif worker.group == VIEW_GROUP:
-                self.say(describe_failure("reloading this decision", error) + " · r retries")
-            else:
-                self.verdict_failed(error)
 
     # Showing ---------------------------------------------------------------
 
@@ -306,15 +283,21 @@ class ReviewDetailScreen(ModalScreen[None]):
             self.query_one("#detail-note", Input).focus()
             return
         self.say(f"Sending {VERDICT_NAMES[review.verdict].lower()}…", "info")
-        self.run_worker(self.send(review), group=SEND_GROUP, exclusive=True, exit_on_error=False)
+        self.call_backend(
+            "verdict NOT recorded",
+            self.send(review),
+            on_result=lambda result: self.verdict_recorded(*result),
+            on_failure=self.verdict_failed,
+            group=SEND_GROUP,
+        )
 
     async def send(self, review: ReviewCreate) -> tuple[Review, DecisionView | None]:
-        stored = await self.client.review(self.view.decision.id, review)
+        stored = await self.session.review(self.view.decision.id, review)
         # The verdict is recorded; the fresh view carries the new approval and
         # review state for this modal and the list row beneath it. Failing to
         # fetch it must not read as the verdict failing.
         try:
-            fresh = await self.client.get(self.view.decision.id)
+            fresh = await self.session.decision(self.view.decision.id)
         except BackendError:
             fresh = None
         return stored, fresh
@@ -333,8 +316,7 @@ class ReviewDetailScreen(ModalScreen[None]):
             message += " Could not reload the decision: r reloads."
         self.say(message, "ok")
 
-    def verdict_failed(self, error: BaseException | None) -> None:
-        message = describe_failure("verdict NOT recorded", error)
+    def verdict_failed(self, message: str, error: BaseException | None) -> None:
         if isinstance(error, Conflict):
             # Someone else decided first, or the record moved on: show what is
             # true now instead of the stale view the reviewer was looking at.

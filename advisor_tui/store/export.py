@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -59,6 +62,26 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
+
+
+@contextmanager
+def open_export(path: Path) -> Iterator[TextIO]:
+    """A text file to export into that appears at ``path`` only when complete.
+
+    Written beside its final name (``mkstemp``: mode 0600, since decisions name
+    customers and carry advisors' notes) and renamed into place on success; on
+    any error the partial file is removed, so a half export never reads as a
+    whole one. Open for CSV (``newline=""``: the csv module writes CRLF itself).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+            yield out
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def neutralise_cell(value: str) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import ClassVar, Generic, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -11,45 +10,26 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
 
-from advisor_tui.clients import Backends
-from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import Backend
+from advisor_tui.session import Session
 from advisor_tui.text import safe_text
-
-log = logging.getLogger(__name__)
+from advisor_tui.widgets._workers import BackendCalls
 
 T = TypeVar("T")
 
 LOAD_GROUP = "load"
 
 
-def error_headline(backend: Backend, error: BaseException | None) -> str:
-    """Which backend failed and how, in a few words: '⚠ faults backend timed out'."""
-    if isinstance(error, BackendError):
-        return f"⚠ {error.backend.value} backend {error.reason}"
-    # A bug of ours, not the backend's: say so rather than blame the service.
-    log.exception("panel failed", exc_info=error)
-    return f"⚠ {backend.value} panel failed unexpectedly"
-
-
-def describe_error(backend: Backend, error: BaseException | None) -> Text:
-    """One place that turns a worker's error into what the advisor reads."""
-    headline = error_headline(backend, error).removeprefix("⚠ ")
-    if isinstance(error, BackendError):
-        detail = str(error)
-    else:
-        detail = type(error).__name__ if error else "unknown error"
+def failure_text(message: str) -> Text:
+    """A panel's failure as the advisor reads it: the one wording, then what to do."""
     text = Text("⚠ ", style="bold red")
-    text.append(safe_text(headline, "bold red"))
-    text.append("\n")
-    text.append(safe_text(detail, "red", 300))
+    text.append(safe_text(message, "red", 400))
     text.append("\nPress r to retry this panel.", style="italic")
     return text
 
 
-class BackendPanel(Vertical, Generic[T], can_focus=True):
+class BackendPanel(BackendCalls, Vertical, Generic[T], can_focus=True):
     """A bordered panel fed by one backend call for the open customer.
 
     Subclasses give ``BACKEND``, ``TITLE``, ``fetch`` (runs in a worker) and
@@ -77,9 +57,9 @@ class BackendPanel(Vertical, Generic[T], can_focus=True):
     BackendPanel.-ready > .panel-body { display: block; }
     """
 
-    def __init__(self, backends: Backends, *, id: str | None = None) -> None:
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="-idle")
-        self.backends = backends
+        self.session = session
         self.border_title = self.TITLE
         self.customer_id: str | None = None
         self.message = Static(f"Search for a customer to see {self.NOUN}.", classes="panel-message")
@@ -115,18 +95,18 @@ class BackendPanel(Vertical, Generic[T], can_focus=True):
         self.customer_id = customer_id
         self._set_state("loading")
         self.message.update(f"Loading {self.NOUN} from {self.BACKEND.value}…")
-        self.run_worker(
+        self.call_backend(
+            f"loading {self.NOUN}",
             self.fetch(customer_id),
-            name=f"{self.BACKEND.value}:{customer_id}",
+            on_result=self._loaded,
+            on_failure=self._failed_to_load,
             group=LOAD_GROUP,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    def clear(self) -> None:
-        self.customer_id = None
-        self.workers.cancel_group(self, LOAD_GROUP)
-        self._set_state("idle")
+    def reset(self) -> None:
+        """Forget everything the previous customer left: filters, scroll, selection."""
+        for scroll in self.query(VerticalScroll):
+            scroll.scroll_home(animate=False)
 
     def action_retry(self) -> None:
         if self.customer_id is not None:
@@ -138,25 +118,13 @@ class BackendPanel(Vertical, Generic[T], can_focus=True):
     def show(self, data: T) -> None:
         raise NotImplementedError
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if worker.group != LOAD_GROUP:
-            return
-        event.stop()
-        if event.state is WorkerState.SUCCESS:
-            try:
-                # The worker ran ``self.fetch``, so its result is a T.
-                self.show(cast(T, worker.result))
-            except Exception as error:  # noqa: BLE001 - a render bug must not kill the app
-                self._show_error(error)
-                return
-            self._set_state("ready")
-        elif event.state is WorkerState.ERROR:
-            self._show_error(worker.error)
+    def _loaded(self, data: T) -> None:
+        self.show(data)
+        self._set_state("ready")
 
-    def _show_error(self, error: BaseException | None) -> None:
+    def _failed_to_load(self, message: str, error: BaseException | None) -> None:
         self._set_state("error")
-        self.message.update(describe_error(self.BACKEND, error))
+        self.message.update(failure_text(message))
 
 
 class RenderedPanel(BackendPanel[T]):
@@ -171,3 +139,5 @@ class RenderedPanel(BackendPanel[T]):
 
     def show(self, data: T) -> None:
         self.query_one(".panel-content", Static).update(self.render_data(data))
+        # A new customer starts at the top, not where the last one was scrolled.
+        self.query_one(".panel-body", VerticalScroll).scroll_home(animate=False)

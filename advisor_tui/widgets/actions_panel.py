@@ -11,7 +11,6 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor_tui.clients import Backends
 from advisor_tui.contract import (
     Advisor,
     Backend,
@@ -21,7 +20,8 @@ from advisor_tui.contract import (
     ParameterSpec,
     ParamType,
 )
-from advisor_tui.formatting import pounds
+from advisor_tui.formatting import pounds, when
+from advisor_tui.session import Decided, Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import BackendPanel
 
@@ -119,13 +119,13 @@ class ActionsPanel(BackendPanel[NextActions]):
             self.action = action
             self.kind = kind
 
-    def __init__(self, backends: Backends, *, id: str | None = None) -> None:
-        super().__init__(backends, id=id)
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(session, id=id)
         self.actions: list[NextAction] = []
         # Set by the screen once signed in, to show limits in money, not names.
         self.advisor: Advisor | None = None
         # action id -> what was decided in this session or found in the local log
-        self.decided: dict[str, DecisionKind] = {}
+        self.decided: dict[str, Decided] = {}
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="panel-body"):
@@ -135,7 +135,7 @@ class ActionsPanel(BackendPanel[NextActions]):
                 yield Static(id="actions-detail-body")
 
     async def fetch(self, customer_id: str) -> NextActions:
-        return await self.backends.actions.next_actions(customer_id)
+        return await self.session.next_actions(customer_id)
 
     def show(self, data: NextActions) -> None:
         self.actions = sorted(data.actions, key=lambda a: a.rank)
@@ -162,16 +162,23 @@ class ActionsPanel(BackendPanel[NextActions]):
 
     def _prompt(self, action: NextAction) -> Text:
         prompt = safe_text(f"{action.rank}. {action.label}", max_len=120)
-        kind = self.decided.get(action.id)
-        if kind is not None:
-            prompt.append(
-                f"  ✓ {kind.value}ed" if kind.value.endswith("t") else f"  ✓ {kind.value}d",
-                style="bold green",
-            )
+        decided = self.decided.get(action.id)
+        if decided is not None:
+            prompt.append(f"  ✓ {PAST[decided.kind]}", style="bold green")
         return prompt
 
-    def mark_decided(self, action_id: str, kind: DecisionKind) -> None:
-        self.decided[action_id] = kind
+    def decided_line(self, action_id: str) -> str | None:
+        """'accepted by Sam Carter (you) at Thu 26 Nov 15:02', or None if undecided."""
+        decided = self.decided.get(action_id)
+        if decided is None:
+            return None
+        who = decided.advisor_id
+        if self.advisor is not None and decided.advisor_id == self.advisor.id:
+            who = f"{self.advisor.display_name} (you)"
+        return f"{PAST[decided.kind]} by {who} at {when(decided.at)}"
+
+    def mark_decided(self, action_id: str, decided: Decided) -> None:
+        self.decided[action_id] = decided
         options = self.query_one("#actions-list", OptionList)
         for action in self.actions:
             if action.id == action_id:
@@ -199,3 +206,5 @@ class ActionsPanel(BackendPanel[NextActions]):
 
     def _show_detail(self, action: NextAction) -> None:
         self.query_one("#actions-detail-body", Static).update(render_action(action, self.advisor))
+        # Each action's detail starts at its process step and "Say:" line.
+        self.query_one("#actions-detail", VerticalScroll).scroll_home(animate=False)

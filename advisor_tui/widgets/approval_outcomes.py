@@ -11,14 +11,13 @@ already shows the decisions backend's state, and the next poll tries again.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.widgets import Static
 
-from advisor_tui.clients import DecisionsClient
-from advisor_tui.clients.errors import BackendError
 from advisor_tui.contract import ApprovalState, DecisionView, Review, Verdict
 from advisor_tui.formatting import when
+from advisor_tui.session import Session
 from advisor_tui.text import clean, safe_text
+from advisor_tui.widgets._workers import BackendCalls
 
 POLL_SECONDS = 10.0
 # The newest this many are enough: an outcome older than fifty of one's own
@@ -52,15 +51,15 @@ def outcome_sentence(view: DecisionView) -> str:
     return clean(sentence, 300)
 
 
-class ApprovalOutcomes(Static):
+class ApprovalOutcomes(BackendCalls, Static):
     DEFAULT_CSS = """
     ApprovalOutcomes { height: 1; padding: 0 1; display: none; background: $boost; }
     ApprovalOutcomes.-some { display: block; }
     """
 
-    def __init__(self, client: DecisionsClient, *, id: str | None = None) -> None:
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.client = client
+        self.session = session
         self.advisor_id: str | None = None
         # Decision id -> last approval state seen; None until the first poll
         # answers, so outcomes already known at start are marked, not announced.
@@ -76,17 +75,17 @@ class ApprovalOutcomes(Static):
         if first:
             self.set_interval(POLL_SECONDS, self.check_now)
 
-    @work(exclusive=True, group="approvals", exit_on_error=False)
-    async def check_now(self) -> None:
+    def check_now(self) -> None:
         if self.advisor_id is None:
             return
-        try:
-            page = await self.client.list(
-                advisor_id=self.advisor_id, needs_approval=True, limit=WATCH_LIMIT
-            )
-        except BackendError:
-            return
-        self.apply(page.items)
+        self.call_backend(
+            "checking your approvals",
+            self.session.my_needs_approval(self.advisor_id, limit=WATCH_LIMIT),
+            on_result=self.apply,
+            # The decisions light already shows a failing backend; the next poll retries.
+            on_failure=lambda message, error: None,
+            group="approvals",
+        )
 
     def apply(self, views: list[DecisionView]) -> None:
         if self.known is not None:

@@ -100,7 +100,7 @@ class CustomerPanel(RenderedPanel[CustomerProfile]):
     NOUN = "their details"
 
     async def fetch(self, customer_id: str) -> CustomerProfile:
-        return await self.backends.customers.profile(customer_id)
+        return await self.session.profile(customer_id)
 
     def render_data(self, data: CustomerProfile) -> RenderableType:
         return render_customer(data)

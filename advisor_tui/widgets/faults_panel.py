@@ -152,7 +152,7 @@ class FaultsPanel(RenderedPanel[FaultStatus]):
     NOUN = "their faults"
 
     async def fetch(self, customer_id: str) -> FaultStatus:
-        return await self.backends.faults.status(customer_id)
+        return await self.session.fault_status(customer_id)
 
     def render_data(self, data: FaultStatus) -> RenderableType:
         # The backend's own clock, so "days without service" matches its data.

@@ -13,12 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import Worker, WorkerState
 
-from advisor_tui.clients import Backends
 from advisor_tui.contract import Backend, Channel, HistoryEvent, HistoryPage
+from advisor_tui.session import Session
 from advisor_tui.text import safe_text
-from advisor_tui.widgets._panel import BackendPanel, error_headline
+from advisor_tui.widgets._panel import BackendPanel
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row,
@@ -68,17 +67,28 @@ class HistoryPanel(BackendPanel[HistoryPage]):
             yield table
             yield Static(id="history-foot")
 
-    def __init__(self, backends: Backends, *, id: str | None = None) -> None:
-        super().__init__(backends, id=id)
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(session, id=id)
         self.events: list[HistoryEvent] = []
         self.next_cursor: str | None = None
         self.channel: Channel | None = None
         self.query_text: str | None = None
 
     async def fetch(self, customer_id: str) -> HistoryPage:
-        return await self.backends.customers.history(
+        return await self.session.history(
             customer_id, limit=PAGE_SIZE, channel=self.channel, query=self.query_text
         )
+
+    def reset(self) -> None:
+        """A new customer starts with every channel and no search."""
+        super().reset()
+        self.channel = None
+        self.query_text = None
+        self.next_cursor = None
+        self.workers.cancel_group(self, MORE_GROUP)
+        with self.prevent(Select.Changed):
+            self.query_one("#history-channel", Select).clear()
+        self.query_one("#history-query", Input).value = ""
 
     def show(self, data: HistoryPage) -> None:
         table = self.query_one("#history-table", DataTable)
@@ -133,29 +143,21 @@ class HistoryPanel(BackendPanel[HistoryPage]):
         if any(w.group == MORE_GROUP and w.is_running for w in self.workers):
             return
         cursor, customer_id = self.next_cursor, self.customer_id
-        self.run_worker(
-            self.backends.customers.history(
+        self.call_backend(
+            "loading the next page of history",
+            self.session.history(
                 customer_id,
                 cursor=cursor,
                 limit=PAGE_SIZE,
                 channel=self.channel,
                 query=self.query_text,
             ),
-            group=MORE_GROUP,
-            exit_on_error=False,
-        )
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != MORE_GROUP:
-            super().on_worker_state_changed(event)
-            return
-        event.stop()
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, HistoryPage):
-            self._append(event.worker.result)
-        elif event.state is WorkerState.ERROR:
+            on_result=self._append,
             # Keep what is loaded; say the next page failed and how to get it.
-            reason = error_headline(self.BACKEND, event.worker.error)
-            self._update_foot(f" · next page failed ({reason}); scroll to retry")
+            on_failure=lambda message, _: self._update_foot(f" · {message}; scroll to retry"),
+            group=MORE_GROUP,
+            exclusive=False,
+        )
 
     # Filters ---------------------------------------------------------------
 

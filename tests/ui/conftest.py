@@ -21,23 +21,32 @@ from advisor_tui.contract import Backend, FaultSpec
 from advisor_tui.demo import actions_service_of, create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.store.decisions import DecisionStore
 
 FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-MODE = "DEMO: mock backends (test)"
+MODE = RunMode(RunKind.TEST, "DEMO: mock backends (test)")
 
 
-def quick_settings(token: str = "demo-advisor", timeout: float = 30.0) -> Settings:
+# Timeouts long enough that a healthy in-process backend never trips them on a
+# busy 2-core CI machine; a test of a hung backend passes its own short one.
+TIMEOUT = 30.0
+
+
+def quick_settings(token: str = "demo-advisor", timeout: float = TIMEOUT) -> Settings:
     # One quick retry keeps fault tests fast; the policy itself is tested with
-    # the clients. Timeouts stay generous: on a busy 2-core CI machine a healthy
-    # in-process answer can take seconds, and a short timeout turns that into a
-    # failure the test did not ask for. Tests of a hanging backend pass a short one.
+    # the clients.
     return Settings.model_validate(
         {
             "token": SecretStr(token),
             "timeouts": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout},
-            "retry": {"attempts": 2, "initial": 0.01, "max": 0.02, "jitter": 0.0, "total": timeout},
+            "retry": {
+                "attempts": 2,
+                "initial": 0.01,
+                "max": 0.02,
+                "jitter": 0.0,
+                "total": 4 * timeout,
+            },
         }
     )
 
@@ -56,13 +65,19 @@ def store_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_app(mock_state: MockState, store_path: Path) -> AppFactory:
+def log_path(tmp_path: Path) -> Path:
+    """Where the app's safety net writes tracebacks during a test."""
+    return tmp_path / "log" / "advisor-tui.log"
+
+
+@pytest.fixture
+def make_app(mock_state: MockState, store_path: Path, log_path: Path) -> AppFactory:
     mock = create_demo_app(mock_state)
 
     def make(
         token: str = "demo-advisor",
         keymap: dict[str, str] | None = None,
-        timeout: float = 30.0,
+        timeout: float = TIMEOUT,
     ) -> AdvisorApp:
         # The actions service's deadline for its backends sits below the app's own
         # timeout, as in a deployment, so a hung faults backend gives a partial answer.
@@ -72,7 +87,7 @@ def make_app(mock_state: MockState, store_path: Path) -> AppFactory:
         session = Session(
             backends=backends, mode=MODE, keymap=keymap or {}, store=DecisionStore(store_path)
         )
-        return AdvisorApp(session)
+        return AdvisorApp(session, log_path=log_path)
 
     return make
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 
 from rich.console import Console
 from textual.pilot import Pilot
@@ -12,31 +13,66 @@ from textual.widgets import OptionList, Static
 from advisor_tui.widgets import BackendPanel
 
 LONG_LIVED = {"delivery", "decide"}
+# How long a test waits for a condition before failing loudly. Generous on
+# purpose: CI runs on a busy 2-core machine, and a condition that holds
+# returns at once however long the deadline is.
+DEADLINE = 120.0
 
 
-async def settle(pilot: Pilot[None], limit: float = 60.0) -> None:
+async def wait_for(
+    pilot: Pilot[None], done: Callable[[], bool], what: str, limit: float = DEADLINE
+) -> None:
+    """Let the app run until ``done()``; fail naming ``what`` if it never happens."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not done():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {limit:g}s waiting for {what}")
+        await pilot.pause(0.01)
+
+
+def busy_workers(pilot: Pilot[None]) -> list[str]:
+    # The decision outbox runs for the app's lifetime and a decision form's
+    # worker waits for the form; everything else settles.
+    return [
+        w.name or w.group for w in pilot.app.workers if w.is_running and w.group not in LONG_LIVED
+    ]
+
+
+async def settle(pilot: Pilot[None], limit: float = DEADLINE) -> None:
     """Wait until no worker is running and the screen has repainted.
 
     ``workers.wait_for_complete`` re-raises a failed worker's error; here a
-    failed worker is an expected outcome (a panel showing its error).
+    failed worker is an expected outcome (a panel showing its error). Gives up
+    loudly, never silently, if workers are still running at the deadline.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
     await pilot.pause()
-    # The decision outbox runs for the app's lifetime and a decision form's
-    # worker waits for the form; everything else settles.
-    while (
-        any(w.is_running and w.group not in LONG_LIVED for w in pilot.app.workers)
-        and loop.time() < deadline
-    ):
-        await pilot.pause(0.01)
+    await wait_for(
+        pilot, lambda: not busy_workers(pilot), f"workers to finish: {busy_workers(pilot)}", limit
+    )
     await pilot.pause()
+
+
+async def signed_in(pilot: Pilot[None]) -> None:
+    """Wait until the advisor screen knows who is signed in."""
+    await wait_for(
+        pilot,
+        lambda: getattr(pilot.app.screen, "advisor", None) is not None,
+        "sign-in to finish",
+    )
 
 
 async def search(pilot: Pilot[None], query: str) -> None:
     await pilot.press("slash")
     pilot.app.screen.query_one("#search").value = query  # type: ignore[attr-defined]
+    screen = pilot.app.screen
+    before = screen.searches_answered  # type: ignore[attr-defined]
     await pilot.press("enter")
+    await wait_for(
+        pilot,
+        lambda: screen.searches_answered > before,  # type: ignore[attr-defined]
+        f"the search for {query!r} to answer",
+    )
     await settle(pilot)
 
 

@@ -10,11 +10,12 @@ from textual.widgets import Input, OptionList, Select, Static
 
 from advisor_tui.contract import ActionKind, Backend, DecisionKind, Role
 from advisor_tui.mock.state import MockState
+from advisor_tui.screens.confirm import ConfirmScreen
 from advisor_tui.screens.decision_form import DecisionForm
 from advisor_tui.store.decisions import DecisionStore, DeliveryStatus
 from advisor_tui.widgets import ActionsPanel, StatusBar
 from tests.ui.conftest import AppFactory, break_backend, heal
-from tests.ui.helpers import search, settle
+from tests.ui.helpers import search, settle, signed_in, wait_for
 
 
 async def open_outage_action(pilot: Pilot[None], kind: ActionKind) -> ActionsPanel:
@@ -28,7 +29,11 @@ async def open_outage_action(pilot: Pilot[None], kind: ActionKind) -> ActionsPan
 
 
 async def open_form(pilot: Pilot[None], key: str) -> DecisionForm:
+    await signed_in(pilot)
     await pilot.press(key)
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, DecisionForm), "the decision form to open"
+    )
     await settle(pilot)
     form = pilot.app.screen
     assert isinstance(form, DecisionForm)
@@ -40,11 +45,9 @@ def error_text(form: DecisionForm) -> str:
 
 
 async def wait_delivered(pilot: Pilot[None], store: DecisionStore, count: int) -> None:
-    for _ in range(200):
-        if store.status().delivered == count:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"not delivered: {store.status()}")
+    await wait_for(
+        pilot, lambda: store.status().delivered == count, f"{count} delivered: {store.status()}"
+    )
 
 
 async def test_accept_is_durable_then_delivered_once(
@@ -180,10 +183,11 @@ async def test_decisions_wait_while_the_backend_is_down_and_go_after_a_restart(
         await settle(pilot)
         store = app.session.store
         assert store is not None
-        for _ in range(100):
-            if app.session.outbox_status() and app.session.outbox_status().failing:  # type: ignore[union-attr]
-                break
-            await pilot.pause(0.02)
+        await wait_for(
+            pilot,
+            lambda: bool((status := app.session.outbox_status()) and status.failing),
+            "delivery to be reported failing",
+        )
         status = pilot.app.screen.query_one(StatusBar).render_status().plain
         assert "1 undelivered, delivery failing" in status
         assert store.status().pending == 1
@@ -220,3 +224,35 @@ async def test_accepting_a_follow_up_creates_it_with_its_owner_and_due_time(
         assert follow_up.owner == "Sam Carter"
         assert follow_up.due_at.isoformat().replace("+00:00", "Z") == due.value
         assert "Sam Carter" in visible_text(pilot, "customer")
+
+
+async def test_deciding_an_action_again_asks_first_and_says_who_decided(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        actions = await open_outage_action(pilot, ActionKind.HONEST_ETA)
+        await open_form(pilot, "a")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(actions.decided), "the decision to be kept")
+        store = app.session.store
+        assert store is not None and len(store.list().items) == 1
+        assert "✓ accepted" in str(
+            actions.query_one(OptionList)
+            .get_option_at_index(actions.query_one(OptionList).highlighted or 0)
+            .prompt
+        )
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = str(app.screen.query_one("#confirm-question", Static).content)
+        assert "was already accepted by Sam Carter (you) at" in question
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, DecisionForm | ConfirmScreen)
+        assert len(store.list().items) == 1, "no second decision without asking"
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecisionForm), "the form")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(store.list().items) == 2, "the second decision")

@@ -7,7 +7,6 @@ through the real decisions backend.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import inspect
 import io
@@ -40,7 +39,8 @@ from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from advisor_tui.widgets.override_figures import FiguresPanel
 from tests.mock.decision_builders import NOW, goodwill_override, make_decision
 from tests.ui.conftest import AppFactory, break_backend, heal
-from tests.ui.helpers import settle
+from tests.ui.helpers import settle, signed_in
+from tests.ui.helpers import wait_for as wait_until
 
 SAM, KEVIN = "adv-sam-carter", "adv-kevin-doyle"
 SAM_TEAM, KEVIN_TEAM = "Residential Care, Team 4", "Home Broadband Resolution"
@@ -113,6 +113,7 @@ async def recorded(make_app: AppFactory, mock_state: MockState) -> Decisions:
 
 async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None) -> ReviewScreen:
     """Sign in, then open the review screen with its clock at the decisions' NOW."""
+    await signed_in(pilot)
     await settle(pilot)
     advisor_screen = app.screen
     assert isinstance(advisor_screen, AdvisorScreen) and advisor_screen.advisor is not None
@@ -140,14 +141,10 @@ def shown_customers(screen: ReviewScreen) -> list[str]:
     return [v.decision.customer_id for v in screen.views]
 
 
-async def wait_for(pilot: Any, done: Callable[[], bool], limit: float = 60.0) -> None:
+async def wait_for(pilot: Any, done: Callable[[], bool], what: str = "the screen") -> None:
     """Let the app run until ``done()``; a filter change travels as messages (box ->
     filter bar -> screen) before any worker starts, so settle() alone can be early."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not done():
-        assert loop.time() < deadline, "the screen never got there"
-        await pilot.pause()
+    await wait_until(pilot, done, what)
     await settle(pilot)
 
 
