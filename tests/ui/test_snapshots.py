@@ -11,14 +11,24 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from advisor_tui.app import AdvisorApp
+from advisor_tui.contract import Backend
+from advisor_tui.widgets import StatusBar
 from tests.ui.conftest import AppFactory
-from tests.ui.helpers import search
+from tests.ui.helpers import search, wait_for
 
 
 async def _open_outage(pilot: Pilot[None]) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await search(pilot, "@ballantyne70")
+    # The header's lights follow the health checks: draw it once they are all in,
+    # not whenever its half-second refresh happens to fall.
+    app = pilot.app
+    assert isinstance(app, AdvisorApp)
+    await wait_for(pilot, lambda: len(app.session.checked) == len(Backend), "health checks")
+    app.screen.query_one(StatusBar).refresh_status()
+    await pilot.pause()
 
 
 def test_outage_screen_80x24(snap_compare: Any, make_app: AppFactory) -> None:
