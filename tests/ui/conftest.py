@@ -39,6 +39,8 @@ def quick_settings(token: str = "demo-advisor", timeout: float = TIMEOUT) -> Set
     return Settings.model_validate(
         {
             "token": SecretStr(token),
+            # A busy machine must not turn a light yellow in a snapshot.
+            "slow_ms": 600_000,
             "timeouts": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout},
             "retry": {
                 "attempts": 2,
