@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends, HealthState
 from advisor_tui.contract import Backend
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.state import MockState
 from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.review import ReviewScreen
@@ -159,7 +159,7 @@ async def test_a_bug_in_any_review_worker_is_told_and_logged(
 
 
 def session_on(mock_state: MockState, base_url: str | None = None) -> Session:
-    transport = httpx.ASGITransport(app=create_app(mock_state))
+    transport = httpx.ASGITransport(app=create_demo_app(mock_state))
     backends = Backends.from_settings(quick_settings(), transport=transport, base_url=base_url)
     return Session(backends=backends, mode=MODE)
 
