@@ -14,7 +14,7 @@ from advisor_tui.config import Settings
 from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.store.decisions import DecisionStore
 from tests.ui.helpers import search, visible_text
 
@@ -34,7 +34,8 @@ def app_on(state: MockState, protocol: str, store: Path) -> AdvisorApp:
     # The demo's backends: the mock plus the real actions service beside it.
     transport = httpx.ASGITransport(app=create_demo_app(state))
     backends = Backends.from_settings(settings, transport=transport)
-    session = Session(backends=backends, mode="DEMO (test)", keymap={}, store=DecisionStore(store))
+    mode = RunMode(RunKind.TEST, "DEMO (test)")
+    session = Session(backends=backends, mode=mode, keymap={}, store=DecisionStore(store))
     return AdvisorApp(session)
 
 
