@@ -18,6 +18,7 @@ ORDER = [
     "decision_durability.py",
     "decisions_scale.py",
     "review_scroll.py",
+    "call_stream.py",
 ]
 
 
