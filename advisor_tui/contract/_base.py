@@ -11,10 +11,11 @@ without one.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 ID_MAX = 100
 """Ids, codes, account and phone numbers, hashes, parameter names."""
@@ -38,8 +39,23 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A timezone-aware time, normalised to UTC. Naive times are rejected."""
+_NUMBER = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number as Unix seconds, but the schema promises an ISO
+    # 8601 date-time: "until=0.5" must be refused, not taken as 1970.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, not a number")
+    if isinstance(value, str | bytes) and _NUMBER.fullmatch(
+        value if isinstance(value, str) else value.decode("ascii", "replace")
+    ):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, not a number")
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
+"""A timezone-aware ISO 8601 time, normalised to UTC. Naive times and numbers are rejected."""
 
 Pence = Annotated[int, Field(description="Money in integer pence (GBP).")]
 

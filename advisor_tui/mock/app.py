@@ -23,6 +23,8 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
@@ -37,6 +39,8 @@ MAX_BODY_BYTES = 1024 * 1024
 """Largest request body the mock reads (413 beyond): the largest valid one, a
 decision with every list and string at its contract limit, is far smaller in
 practice, and a 50 MB note must not be read into memory first."""
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
 
@@ -122,6 +126,22 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return detail if len(detail) <= PROSE_MAX else detail[: PROSE_MAX - 1] + "…"
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at this path, for a 405's ``Allow`` header.
+
+    Starlette names only the methods of the first route whose path matched, so a
+    path served by a GET route and a POST route answered a PUT with ``Allow: GET``.
+    Each method is tried against the routes as the router itself would match it
+    (included routers nest, so the routes cannot simply be listed).
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 class MockApi(FastAPI):
     """FastAPI whose OpenAPI document describes the error bodies the mock really sends."""
 
@@ -173,6 +193,15 @@ def create_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         body = ErrorBody(detail=_describe_validation(exc))
         return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED)
+    async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+        detail = exc.detail if isinstance(exc, StarletteHTTPException) else "Method Not Allowed"
+        return JSONResponse(
+            ErrorBody(detail=str(detail)).model_dump(),
+            status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+            headers={"Allow": ", ".join(allowed_methods(app, request))},
+        )
 
     app.add_middleware(FaultInjectionMiddleware, state=state, backends=served)
     # Added last, so outermost: an oversize body is refused before any latency

@@ -26,6 +26,7 @@ from advisor_tui.contract import (
     SearchResult,
     routes,
 )
+from advisor_tui.contract._base import LINE_MAX, IdText, LineText
 from advisor_tui.mock.state import CustomerRecord, MockState
 from advisor_tui.search_query import (
     normalise_phone,
@@ -36,6 +37,15 @@ from advisor_tui.search_query import (
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
 _CONFLICT: dict[int | str, dict[str, Any]] = {status.HTTP_409_CONFLICT: {"model": ErrorBody}}
+
+
+def _replayed(model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    return {
+        status.HTTP_200_OK: {
+            "model": model,
+            "description": "A replay: this id was created before with the same body.",
+        }
+    }
 
 
 def _customer_numbers(profile: CustomerProfile) -> set[str]:
@@ -106,6 +116,7 @@ def build_router(state: MockState) -> APIRouter:
             str,
             Query(
                 min_length=1,
+                max_length=LINE_MAX,
                 description="Account number, phone, email, @handle, postcode + surname, or name.",
             ),
         ],
@@ -113,7 +124,7 @@ def build_router(state: MockState) -> APIRouter:
         return search(state, q)
 
     @router.get(routes.PROFILE, response_model=CustomerProfile, responses=_NOT_FOUND)
-    def profile(customer_id: str) -> CustomerProfile:
+    def profile(customer_id: IdText) -> CustomerProfile:
         record = get_record(state, customer_id)
         # Follow-ups live on the record so POSTs show up in the profile at once.
         # The case's process outcomes are part of what the customers backend says
@@ -130,11 +141,14 @@ def build_router(state: MockState) -> APIRouter:
         summary="History across every channel, newest first",
     )
     def history(
-        customer_id: str,
-        cursor: str | None = None,
+        customer_id: IdText,
+        cursor: Annotated[
+            IdText | None,
+            Query(description="next_cursor of the previous page; empty or absent: the first."),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=routes.HISTORY_PAGE_MAX)] = 50,
         channel: Channel | None = None,
-        q: str | None = None,
+        q: LineText | None = None,
     ) -> HistoryPage:
         record = get_record(state, customer_id)
         try:
@@ -143,7 +157,7 @@ def build_router(state: MockState) -> APIRouter:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
     @router.get(routes.HISTORY_EVENT, response_model=HistoryEvent, responses=_NOT_FOUND)
-    def history_event(customer_id: str, event_id: str) -> HistoryEvent:
+    def history_event(customer_id: IdText, event_id: IdText) -> HistoryEvent:
         event = get_record(state, customer_id).history.get(event_id)
         if event is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown event {event_id!r}")
@@ -155,17 +169,17 @@ def build_router(state: MockState) -> APIRouter:
         responses=_NOT_FOUND,
         summary="Follow-ups, soonest due first",
     )
-    def list_follow_ups(customer_id: str) -> list[FollowUp]:
+    def list_follow_ups(customer_id: IdText) -> list[FollowUp]:
         return _sorted_follow_ups(get_record(state, customer_id))
 
     @router.post(
         routes.FOLLOW_UPS,
         response_model=FollowUp,
         status_code=status.HTTP_201_CREATED,
-        responses={**_NOT_FOUND, **_CONFLICT},
+        responses={**_replayed(FollowUp), **_NOT_FOUND, **_CONFLICT},
         summary="Create a follow-up (idempotent by id: a replay answers 200)",
     )
-    def create_follow_up(customer_id: str, body: FollowUpCreate, response: Response) -> FollowUp:
+    def create_follow_up(customer_id: IdText, body: FollowUpCreate, response: Response) -> FollowUp:
         record = get_record(state, customer_id)
         existing = _find_follow_up(state, body.id)
         if existing is not None:
@@ -180,7 +194,7 @@ def build_router(state: MockState) -> APIRouter:
         responses=_NOT_FOUND,
         summary="Notes, newest first",
     )
-    def list_notes(customer_id: str) -> list[Note]:
+    def list_notes(customer_id: IdText) -> list[Note]:
         record = get_record(state, customer_id)
         return sorted(record.notes, key=lambda n: (n.at, n.id), reverse=True)
 
@@ -188,10 +202,10 @@ def build_router(state: MockState) -> APIRouter:
         routes.NOTES,
         response_model=Note,
         status_code=status.HTTP_201_CREATED,
-        responses={**_NOT_FOUND, **_CONFLICT},
+        responses={**_replayed(Note), **_NOT_FOUND, **_CONFLICT},
         summary="Add a note (idempotent by id: a replay answers 200)",
     )
-    def create_note(customer_id: str, body: NoteCreate, response: Response) -> Note:
+    def create_note(customer_id: IdText, body: NoteCreate, response: Response) -> Note:
         record = get_record(state, customer_id)
         existing = _find_note(state, body.id)
         if existing is not None:

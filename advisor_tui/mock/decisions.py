@@ -37,6 +37,7 @@ from advisor_tui.contract import (
     UtcDatetime,
     routes,
 )
+from advisor_tui.contract._base import IdText, LineText, Ulid
 from advisor_tui.mock.identity import current_advisor
 from advisor_tui.mock.ledger import (
     AlreadyDecided,
@@ -118,7 +119,7 @@ def build_router(
     def record_decision(
         decision: Decision,
         caller: Caller,
-        idempotency_key: Annotated[str | None, Header(alias=routes.IDEMPOTENCY_HEADER)] = None,
+        idempotency_key: Annotated[Ulid | None, Header(alias=routes.IDEMPOTENCY_HEADER)] = None,
     ) -> Response:
         if idempotency_key is None:
             raise HTTPException(
@@ -152,12 +153,12 @@ def build_router(
     )
     def list_decisions(
         caller: Caller,
-        advisor_id: str | None = None,
-        team: str | None = None,
-        customer_id: str | None = None,
+        advisor_id: IdText | None = None,
+        team: LineText | None = None,
+        customer_id: IdText | None = None,
         kind: DecisionKind | None = None,
-        step_id: str | None = None,
-        reason_code: str | None = None,
+        step_id: IdText | None = None,
+        reason_code: IdText | None = None,
         needs_approval: bool | None = None,
         approval: ApprovalState | None = None,
         review_state: ReviewState | None = None,
@@ -168,7 +169,8 @@ def build_router(
             UtcDatetime | None, Query(description="Decided before (exclusive).")
         ] = None,
         cursor: Annotated[
-            str | None, Query(description="next_cursor of the previous page.")
+            IdText | None,
+            Query(description="next_cursor of the previous page; empty or absent: the first."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=routes.DECISIONS_PAGE_MAX)] = DEFAULT_PAGE,
     ) -> Response:
@@ -194,7 +196,7 @@ def build_router(
             until=until,
         )
         try:
-            page = store.list(filters, cursor, limit)
+            page = store.list(filters, cursor or None, limit)
         except LedgerError as exc:
             raise _http_error(exc) from exc
         return _json(page)
@@ -205,7 +207,7 @@ def build_router(
         responses=_errors(status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND),
         summary="One decision with its receipt, approval, review state and reviews",
     )
-    def get_decision(decision_id: str, caller: Caller) -> Response:
+    def get_decision(decision_id: IdText, caller: Caller) -> Response:
         view = store.get(decision_id)
         if view is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no decision {decision_id}")
@@ -237,7 +239,7 @@ def build_router(
         "or the review id was used with another body; 422 when the verdict does not apply; "
         "403 for advisors, for one's own decision, or above one's approval limit.",
     )
-    def add_review(decision_id: str, review: ReviewCreate, caller: Caller) -> Response:
+    def add_review(decision_id: IdText, review: ReviewCreate, caller: Caller) -> Response:
         _forbid_advisor(caller, "reviewing decisions")
         try:
             stored, created = store.add_review(decision_id, review, caller, state.clock())
@@ -251,7 +253,7 @@ def build_router(
         responses=_errors(status.HTTP_403_FORBIDDEN),
         summary="The head of an advisor's hash chain on the server",
     )
-    def chain_head(advisor_id: str, caller: Caller) -> Response:
+    def chain_head(advisor_id: IdText, caller: Caller) -> Response:
         if not caller.role.may_review and advisor_id != caller.id:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail="advisors may read only their own chain"
@@ -268,7 +270,7 @@ def build_router(
         caller: Caller,
         since: Annotated[UtcDatetime | None, Query()] = None,
         until: Annotated[UtcDatetime | None, Query()] = None,
-        team: str | None = None,
+        team: LineText | None = None,
     ) -> Response:
         _forbid_advisor(caller, "decision figures")
         return _json(store.stats(since, until, team))

@@ -14,6 +14,7 @@ from advisor_tui.contract import (
     ServiceStatus,
     routes,
 )
+from advisor_tui.contract._base import IdText, LineText
 from advisor_tui.mock.state import CustomerRecord, MockState
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
@@ -65,7 +66,7 @@ def build_router(state: MockState) -> APIRouter:
     router = APIRouter()
 
     @router.get(routes.FAULT_STATUS, response_model=FaultStatus, responses=_NOT_FOUND)
-    def customer_status(customer_id: str) -> FaultStatus:
+    def customer_status(customer_id: IdText) -> FaultStatus:
         record = state.customers.get(customer_id)
         if record is None:
             raise HTTPException(
@@ -78,7 +79,7 @@ def build_router(state: MockState) -> APIRouter:
         response_model=list[AreaIncident],
         summary="Area incidents, newest first; area matches a town or postcode district",
     )
-    def incidents(area: str | None = None) -> list[AreaIncident]:
+    def incidents(area: LineText | None = None) -> list[AreaIncident]:
         needle = area.strip().lower() if area else ""
         found = [i for i in state.incidents.values() if needle in i.area.lower()]
         return sorted(found, key=lambda i: (i.started_at, i.id), reverse=True)

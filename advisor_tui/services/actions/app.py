@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from advisor_tui.contract import Backend, ErrorBody, Health, NextActions, ReasonCode, routes
+from advisor_tui.contract._base import IdText
 from advisor_tui.services.actions.reasons import REASON_CODES
 from advisor_tui.services.actions.service import ActionsService, CustomerNotFound, UpstreamFailed
 
@@ -55,7 +56,7 @@ def build_router(service: ActionsService) -> APIRouter:
         "`facts_missing` names what is missing; the actions needing it are left out.",
     )
     async def next_actions(
-        customer_id: str, authorization: Annotated[str | None, Header()] = None
+        customer_id: IdText, authorization: Annotated[str | None, Header()] = None
     ) -> NextActions:
         # The caller is optional: reading actions changes nothing, and knowing who
         # asks only fills the default follow-up owner when there is no named one.
