@@ -104,7 +104,13 @@ class FaultInjectionMiddleware:
             return
         if spec.error_rate > 0 and self.state.rng.random() < spec.error_rate:
             code = self.state.rng.choice(ERROR_STATUSES)
-            body = ErrorBody(detail=f"injected fault: {backend.value} answered {code}")
+            detail = f"injected fault: {backend.value} answered {code}"
+            if "/tmf-api/" in scope["path"]:
+                # The TMF profile answers failures as TMF Error bodies, as a real one does.
+                tmf_body = {"code": str(code), "reason": detail, "status": str(code)}
+                await _send_bytes(send, code, json.dumps(tmf_body).encode())
+                return
+            body = ErrorBody(detail=detail)
             await _send_bytes(send, code, body.model_dump_json().encode())
             return
         if spec.malformed_json:

@@ -147,6 +147,14 @@ async def test_injected_faults_map_to_the_same_typed_errors_as_native(
         await tmf.faults.status(OUTAGE)
 
 
+async def test_an_injected_error_is_a_tmf_error_body_named_in_the_message(
+    state: MockState, tmf: Backends
+) -> None:
+    state.faults[Backend.FAULTS] = FaultSpec(error_rate=1.0)
+    with pytest.raises(BackendUnavailable, match="injected fault: faults answered 50"):
+        await tmf.faults.status(OUTAGE)
+
+
 async def test_a_hung_tmf_backend_times_out(state: MockState) -> None:
     state.faults[Backend.FAULTS] = FaultSpec(hang=True)
     short = TimeoutSettings(connect=0.1, read=0.2, write=0.2, pool=0.1)
