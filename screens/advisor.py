@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.dom import DOMNode
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from advisor_tui.clients.errors import BackendError
@@ -84,6 +86,11 @@ class AdvisorScreen(BackendCalls, Screen[None]):
         ),
         Binding("escape", "leave_input", "Leave text box", id="screen.leave", show=False),
     ]
+    # Textual's Screen.focused repaints the whole screen on every focus change,
+    # although the widgets whose look depends on focus (:focus, :focus-within,
+    # has_focus watchers) already refresh themselves. On this screen that full
+    # repaint was most of a 1-4 key's cost (benchmarks/advisor_screen.py).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     DEFAULT_CSS = """
     AdvisorScreen #search-row { height: 3; }
     AdvisorScreen #search { width: 1fr; }
@@ -303,15 +310,18 @@ class AdvisorScreen(BackendCalls, Screen[None]):
             self.action_show_panel(self.current_panel)
 
     def _mark_current(self, panel_id: str) -> None:
-        # Touch only what changes: a class change restyles a panel's subtree,
-        # and the tab strip is only drawn on narrow terminals. Key-press to
-        # repaint is measured in benchmarks/advisor_screen.py.
-        previous, self.current_panel = self.current_panel, panel_id
-        if previous != panel_id:
-            self.query_one(f"#{previous}", BackendPanel).remove_class("-current")
-        self.query_one(f"#{panel_id}", BackendPanel).add_class("-current")
+        # Touch only what changes. The -current class only matters on narrow
+        # terminals (one panel at a time); on wide ones a class change would
+        # restyle the panel's whole subtree and force a layout and a full
+        # repaint on every 1-4 key (benchmarks/advisor_screen.py measures it).
+        self.current_panel = panel_id
         if self.has_class("-narrow"):
+            self._show_current_only()
             self._draw_tabs()
+
+    def _show_current_only(self) -> None:
+        for panel in self.panels:
+            panel.set_class(panel.id == self.current_panel, "-current")
 
     def _draw_tabs(self) -> None:
         tabs = Text()
@@ -326,6 +336,7 @@ class AdvisorScreen(BackendCalls, Screen[None]):
     def on_resize(self) -> None:
         # Breakpoint classes are set on resize; the strip may have just appeared.
         if self.has_class("-narrow"):
+            self._show_current_only()
             self._draw_tabs()
 
     # Deciding ---------------------------------------------------------------
