@@ -18,6 +18,7 @@ from advisor_tui.contract import Backend, Channel, HistoryEvent, HistoryPage
 from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import BackendPanel
+from advisor_tui.widgets._table import FocusCachedTable
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row,
@@ -56,7 +57,7 @@ class HistoryPanel(BackendPanel[HistoryPage]):
                     id="history-channel",
                 )
                 yield Input(placeholder="Search history (s)", id="history-query")
-            table: DataTable[object] = DataTable(id="history-table", cursor_type="row")
+            table = FocusCachedTable(id="history-table", cursor_type="row")
             # Summary before who handled it: on a narrow panel it is what
             # the advisor needs to see without scrolling sideways.
             table.add_column("When", key="at", width=12)

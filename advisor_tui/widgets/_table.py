@@ -1,0 +1,40 @@
+"""A DataTable that keeps its rendered rows when it gains or loses focus.
+
+Textual's DataTable empties every render cache on any style update, and moving
+focus onto or off the table is one: each 1-4 key that touched the History panel
+re-rendered every visible cell through Rich (about half of that key's cost in
+benchmarks/advisor_screen.py). Its row, cell and line caches are already keyed
+by the base style and the focus (pseudo-class) state, so the rows rendered for
+"focused" and "not focused" can both stay cached. Any other style change (a
+theme, a class) still empties them, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+
+class FocusCachedTable(DataTable[Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style_signature: tuple[object, ...] | None = None
+
+    def _signature(self) -> tuple[object, ...]:
+        # Everything a style update can change, except focus.
+        return (self.app.theme, self.app.stylesheet, frozenset(self.classes))
+
+    def notify_style_update(self) -> None:
+        signature = self._signature() if self.is_mounted else None
+        if signature is not None and signature == self._style_signature:
+            # Only focus moved: refresh the widget's own styles and keep the
+            # row renders (skipping DataTable's override, which empties them).
+            Widget.notify_style_update(self)
+            self._styles_cache.clear()
+            self._get_styles_to_render_cell.cache_clear()
+            self.refresh()
+            return
+        self._style_signature = signature
+        super().notify_style_update()

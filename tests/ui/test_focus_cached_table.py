@@ -1,0 +1,69 @@
+"""FocusCachedTable keeps its row renders across focus changes, and looks like a DataTable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from advisor_tui.widgets._table import FocusCachedTable
+
+Look = list[list[tuple[str, str]]]
+
+
+class Tables(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Input(id="elsewhere")
+        for table in (FocusCachedTable(id="cached"), DataTable[Any](id="plain")):
+            table.cursor_type = "row"
+            table.add_columns("When", "Summary")
+            for n in range(8):
+                table.add_row(f"0{n}:00", f"event {n}")
+            yield table
+
+
+def look(table: DataTable[Any]) -> Look:
+    """What each visible line shows: text and style of every segment."""
+    return [
+        [(segment.text, str(segment.style)) for segment in table.render_line(y)]
+        for y in range(table.size.height)
+    ]
+
+
+async def focused_and_blurred(app: Tables, pilot: Pilot[None]) -> tuple[Look, Look, Look, Look]:
+    cached = app.query_one("#cached", FocusCachedTable)
+    plain = app.query_one("#plain", DataTable)
+    cached.focus()
+    await pilot.pause()
+    cached_focused = look(cached)
+    plain.focus()
+    await pilot.pause()
+    plain_focused, cached_blurred = look(plain), look(cached)
+    app.query_one("#elsewhere").focus()
+    await pilot.pause()
+    return cached_focused, plain_focused, cached_blurred, look(plain)
+
+
+async def test_same_look_as_a_datatable_in_every_focus_state_and_theme() -> None:
+    app = Tables()
+    async with app.run_test(size=(60, 30)) as pilot:
+        for _ in range(2):  # the second round is drawn from the kept renders
+            (
+                cached_focused,
+                plain_focused,
+                cached_blurred,
+                plain_blurred,
+            ) = await focused_and_blurred(app, pilot)
+            assert cached_focused == plain_focused
+            assert cached_blurred == plain_blurred
+            assert cached_focused != cached_blurred  # the cursor row shows focus
+        # Any other style change still empties the kept renders.
+        app.theme = "textual-light"
+        await pilot.pause()
+        cached_focused, plain_focused, cached_blurred, plain_blurred = await focused_and_blurred(
+            app, pilot
+        )
+        assert cached_focused == plain_focused
+        assert cached_blurred == plain_blurred
