@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import traceback
 from collections.abc import Iterable
@@ -87,6 +88,10 @@ class AdvisorApp(App[None]):
                     markup=False,
                 )
         self.push_screen(AdvisorScreen(self.session))
+        # Everything built so far (modules, the screen, the demo's mock data)
+        # lives as long as the app: keep it out of the cyclic collector's full
+        # passes, which otherwise stalled a key-press for ~100 ms now and then.
+        self.call_after_refresh(gc.freeze)
         # Delivery starts at once: decisions left pending by a crash or a
         # closed laptop go out as soon as the app is back.
         self.run_worker(
