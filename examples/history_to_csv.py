@@ -5,7 +5,9 @@
 
 The history backend answers newest first, a page at a time; ``next_cursor``
 asks for the next (older) page until there is none. Rows are written as each
-page arrives, so 100,000 events cost no more memory than 200.
+page arrives, so 100,000 events cost no more memory than 200. Every cell goes
+through ``neutralise_cell``: a summary a backend sent as ``=HYPERLINK(...)``
+opens in a spreadsheet as text, not as a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from advisor_tui.clients import BackendError
 from advisor_tui.contract import Channel, routes
 from advisor_tui.scripting import open_backends
+from advisor_tui.store.export import neutralise_cell
 from advisor_tui.text import clean
 
 COLUMNS = ["id", "at", "channel", "direction", "handled_by", "via", "summary", "body"]
@@ -37,7 +40,7 @@ async def export(customer_id: str, out: Path, channel: Channel | None) -> int:
                 )
                 for event in page.events:
                     record = event.model_dump(mode="json")
-                    writer.writerow([record[column] or "" for column in COLUMNS])
+                    writer.writerow([neutralise_cell(record[column] or "") for column in COLUMNS])
                 rows += len(page.events)
                 if page.next_cursor is None:
                     return rows

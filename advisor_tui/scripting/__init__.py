@@ -71,8 +71,9 @@ async def open_backends(
     # when it is about to run, so a script against real backends starts faster.
     from advisor_tui.testing import mock_backends
 
-    settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
     async with mock_backends(role=role) as mock:
+        # The mock's own token for the role, so however the demo signs in, so do we.
+        settings = settings.model_copy(update={"token": SecretStr(mock.token(role))})
         notice(
             f"no backends configured: using the embedded demo mock (seed scenarios, "
             f"in memory) as the demo {role.value}"
