@@ -360,3 +360,15 @@ def test_a_closed_pipe_ends_the_stream_quietly(env: MockBackends) -> None:
         errors = process.stderr.read().decode()
     assert first["customer_id"] == "cus-bighistory"
     assert code == ExitCode.OK and errors == ""
+
+
+@pytest.mark.parametrize("operation", operations(), ids=lambda o: f"{o.backend.value} {o.name}")
+def test_every_operation_has_help(operation: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from advisor_tui.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["call", operation.backend.value, operation.name, "--help"])
+    assert exit.value.code == 0
+    shown = capsys.readouterr().out
+    assert operation.summary in " ".join(shown.split())
+    assert "Prints" in shown
