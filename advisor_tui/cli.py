@@ -448,7 +448,8 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
         # The mock decisions backend keeps its log beside the demo's local store,
         # so a restarted demo (as another role) still sees what was decided.
         decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
-        app = create_demo_app(state, decisions_db=decisions_db)
+        tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
+        app = create_demo_app(state, decisions_db=decisions_db, tmf=tmf)
         server = stack.enter_context(BackgroundServer(app))
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         print(f"demo: decisions logged in {store_path}", file=sys.stderr)

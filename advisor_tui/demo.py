@@ -40,6 +40,7 @@ def demo_actions_service(
     state: MockState,
     rules: RuleSettings | None = None,
     deadline: float = DEMO_UPSTREAM_DEADLINE,
+    tmf: frozenset[Backend] = frozenset(),
 ) -> ActionsService:
     """The real actions service reading ``state`` through the mock's HTTP routes."""
     upstream_app = create_app(state, backends=set(UPSTREAM_BACKENDS))
@@ -57,6 +58,7 @@ def demo_actions_service(
         faults_url=url(Backend.FAULTS),
         identity_url=url(Backend.IDENTITY),
         options=options,
+        tmf=tmf,
     )
     return ActionsService(
         upstreams=upstreams, rules=rules or RuleSettings(), clock=state.clock, deadline=deadline
@@ -70,13 +72,15 @@ def create_demo_app(
     decisions_db: Path | None = None,
     rules: RuleSettings | None = None,
     upstream_deadline: float = DEMO_UPSTREAM_DEADLINE,
+    tmf: frozenset[Backend] = frozenset(),
 ) -> FastAPI:
     """Every backend the app needs, over ``state``: the mock's plus the real actions service.
 
     ``upstream_deadline`` must stay below the app's client timeout (tests with
     short client timeouts pass a shorter one).
     """
-    service = demo_actions_service(state, rules, upstream_deadline)
+    # ``tmf``: the backends the actions service reads as TM Forum APIs, as the app does.
+    service = demo_actions_service(state, rules, upstream_deadline, tmf)
     app = create_app(
         state,
         backends=backends,

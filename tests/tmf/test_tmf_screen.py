@@ -10,8 +10,10 @@ from pydantic import SecretStr
 
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
+from advisor_tui.clients.tmf import TmfCustomersClient, TmfFaultsClient
 from advisor_tui.config import Settings
-from advisor_tui.demo import create_demo_app
+from advisor_tui.contract import Backend
+from advisor_tui.demo import actions_service_of, create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.session import RunKind, RunMode, Session
@@ -32,7 +34,14 @@ def app_on(state: MockState, protocol: str, store: Path) -> AdvisorApp:
         }
     )
     # The demo's backends: the mock plus the real actions service beside it.
-    transport = httpx.ASGITransport(app=create_demo_app(state))
+    tmf = frozenset({Backend.CUSTOMERS, Backend.FAULTS}) if protocol == "tmf" else frozenset()
+    demo = create_demo_app(state, tmf=tmf)
+    if tmf:
+        # The actions service reads the same backends the same way the app does.
+        upstreams = actions_service_of(demo).upstreams
+        assert isinstance(upstreams.customers, TmfCustomersClient)
+        assert isinstance(upstreams.faults, TmfFaultsClient)
+    transport = httpx.ASGITransport(app=demo)
     backends = Backends.from_settings(settings, transport=transport)
     mode = RunMode(RunKind.TEST, "DEMO (test)")
     session = Session(backends=backends, mode=mode, keymap={}, store=DecisionStore(store))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from advisor_tui.config import Settings
+from advisor_tui.config import Protocol, Settings
 from advisor_tui.contract import Backend, routes
 from advisor_tui.services.actions.regulation import RateReading
 from advisor_tui.services.actions.service import ActionsService, ClientOptions, Upstreams
@@ -104,6 +104,7 @@ def upstreams_from(settings: Settings, upstream: str | None) -> Upstreams:
         faults_url=faults,
         identity_url=url(Backend.IDENTITY),
         options=options,
+        tmf=frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF),
     )
 
 

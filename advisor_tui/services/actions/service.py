@@ -34,6 +34,7 @@ from advisor_tui.clients import (
     RetryPolicy,
     Unauthorised,
 )
+from advisor_tui.clients.tmf import TmfCustomersClient, TmfFaultsClient
 from advisor_tui.contract import (
     Advisor,
     Backend,
@@ -85,17 +86,22 @@ class Upstreams:
     faults_url: str
     identity_url: str | None
     options: ClientOptions = field(default_factory=ClientOptions)
+    # Backends that speak the TM Forum APIs (config ``protocol = "tmf"``): read
+    # through the TMF adapters, which return the same contract models.
+    tmf: frozenset[Backend] = frozenset()
 
     def __post_init__(self) -> None:
         o = self.options
-        self.customers = CustomersClient(
+        customers_client = TmfCustomersClient if Backend.CUSTOMERS in self.tmf else CustomersClient
+        faults_client = TmfFaultsClient if Backend.FAULTS in self.tmf else FaultsClient
+        self.customers = customers_client(
             self.customers_url,
             token=o.token,
             timeout=o.timeout,
             retry=o.retry,
             transport=o.transport,
         )
-        self.faults = FaultsClient(
+        self.faults = faults_client(
             self.faults_url, token=o.token, timeout=o.timeout, retry=o.retry, transport=o.transport
         )
         self._callers: OrderedDict[str, IdentityClient] = OrderedDict()
