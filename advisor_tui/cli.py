@@ -39,7 +39,30 @@ class UsageError(Exception):
     """Bad flags or config: exit status 2 with the message, never a traceback."""
 
 
-def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
+def _port(text: str) -> int:
+    """argparse type: a TCP port, or 0 for any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (1-65535, or 0 for any free one)")
+    return port
+
+
+def _mock_url(text: str) -> str:
+    """argparse type: the root URL of a mock-style server, e.g. http://127.0.0.1:8765."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http(s) URL, e.g. http://127.0.0.1:8765"
+        )
+    return text
+
+
+def _add_fault_flags(parser: argparse.ArgumentParser, decisions_db_default: str) -> None:
     parser.add_argument(
         "--scenario",
         action="append",
@@ -68,7 +91,8 @@ def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="PATH",
-        help="keep the mock decisions backend in this SQLite file (default: in memory)",
+        help="keep the mock decisions backend in this SQLite file "
+        f"(default: {decisions_db_default})",
     )
 
 
@@ -89,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"advisor-tui {__version__}")
     parser.add_argument("--config", type=Path, default=None, metavar="PATH", help="config file")
+    parser.add_argument(
+        "--mock-url",
+        type=_mock_url,
+        default=None,
+        metavar="URL",
+        help="use a running 'advisor-tui mock serve' at URL (its root, e.g. "
+        "http://127.0.0.1:8765) for every backend, in the app and the decisions commands; "
+        "mock_url in the config file, ADVISOR_TUI_MOCK_URL in the environment",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("run", help="run the app against the configured backends (the default)")
@@ -96,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo", help="run the app against in-process mock backends with the seed scenarios"
     )
-    _add_fault_flags(demo)
+    _add_fault_flags(
+        demo, "demo-mock-decisions.sqlite3 beside the demo's decision log, so it lasts"
+    )
     demo.add_argument(
         "--role",
         choices=[r.value for r in Role],
@@ -122,14 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     mock_sub = mock.add_subparsers(dest="mock_command", metavar="COMMAND", required=True)
     serve = mock_sub.add_parser("serve", help="serve the mock backends over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument(
+        "--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)"
+    )
     serve.add_argument(
         "--backends",
         default="all",
         metavar="LIST",
         help="comma-separated subset to serve, e.g. customers,faults (default all)",
     )
-    _add_fault_flags(serve)
+    _add_fault_flags(serve, "in memory, gone when the server stops")
     _add_tmf_flag(serve)
     openapi = mock_sub.add_parser("openapi", help="print the OpenAPI document of the contract")
     openapi.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
@@ -232,9 +269,12 @@ def _add_decisions_parser(sub: Any) -> None:
     sync = dsub.add_parser("sync", help="deliver pending decisions now; exit 1 if any remain")
     sync.add_argument(
         "--base-url",
+        "--mock-url",
+        dest="base_url",
+        type=_mock_url,
         default=None,
         metavar="URL",
-        help="deliver to a mock-style server (e.g. advisor-tui mock serve) instead of config",
+        help="deliver to a running 'advisor-tui mock serve' at URL (its root) instead of config",
     )
     dsub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
     export = dsub.add_parser(
@@ -250,7 +290,15 @@ def _add_decisions_parser(sub: Any) -> None:
         help="local: this machine's log (default); server: the decisions backend, as a "
         "supervisor sees it, with the review screen's filters",
     )
-    export.add_argument("--base-url", default=None, metavar="URL", help="server: mock-style base")
+    export.add_argument(
+        "--base-url",
+        "--mock-url",
+        dest="base_url",
+        type=_mock_url,
+        default=None,
+        metavar="URL",
+        help="server: a running 'advisor-tui mock serve' at URL (its root) instead of config",
+    )
     export.add_argument("--customer", help="only this customer id")
     export.add_argument("--kind", choices=kinds, help="only this kind")
     export.add_argument("--status", choices=["pending", "delivered", "rejected"], help="local only")
@@ -277,6 +325,11 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store_path = args.store or _store_path(settings, demo=args.demo)
     command = args.decisions_command
+    reads_store = not (command == "export" and args.source == "server")
+    if args.store is not None and reads_store and not args.store.exists():
+        # A path given by hand that is not there is a mistake (a typo, a
+        # missing mount), not an empty log: say so instead of reporting nothing.
+        raise UsageError(f"decisions {command}: no decision store at {args.store}")
     if command == "list":
         return store_cli.cmd_list(
             store_path, args.customer, args.kind, args.status, sys.stdout, limit=args.limit
@@ -307,7 +360,7 @@ def _decisions_client(args: argparse.Namespace, settings: Settings) -> Any:
     if args.base_url is None and settings.is_demo:
         raise UsageError(
             f"decisions {args.decisions_command}: no decisions backend configured; pass "
-            "--base-url (e.g. a running advisor-tui mock serve), or use the demo's screens"
+            "--mock-url (e.g. a running advisor-tui mock serve), or use the demo's screens"
         )
     return Backends.from_settings(settings, base_url=args.base_url).decisions
 
@@ -371,6 +424,7 @@ def _export_from_server(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    overrides.setdefault("mock_url", getattr(args, "mock_url", None))
     settings, warnings = load_settings(args.config, **overrides)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -415,8 +469,13 @@ def _store_path(settings: Settings, *, demo: bool) -> Path:
     from advisor_tui.store.decisions import default_store_path
 
     path = default_store_path(settings.data_dir)
-    # The demo's decisions go to a log of their own, never mixed with live ones.
-    return path.with_name(f"demo-{path.name}") if demo else path
+    # The demo's decisions go to a log of their own, never mixed with live ones;
+    # so do those made against a mock server (mock_url).
+    if demo:
+        return path.with_name(f"demo-{path.name}")
+    if settings.mock_url is not None:
+        return path.with_name(f"mock-{path.name}")
+    return path
 
 
 def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> int:
@@ -463,18 +522,36 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
         args.decisions_db, args.role = None, Role.ADVISOR.value
         return cmd_demo(args, label="DEMO (no backends configured)")
-    from advisor_tui.session import LIVE
+    from advisor_tui.session import LIVE, RunKind, RunMode
 
+    if settings.mock_url is not None:
+        store_path = _store_path(settings, demo=False)
+        # A mock is styled as the demo is: nothing decided there is real.
+        mode = RunMode(RunKind.DEMO, f"MOCK ({settings.mock_url})", decision_log=store_path)
+        return _run_app(_with_demo_token(settings), base_url=None, mode=mode, store_path=store_path)
     return _run_app(
         settings, base_url=None, mode=LIVE, store_path=_store_path(settings, demo=False)
     )
 
 
+def _with_demo_token(settings: Settings) -> Settings:
+    """Against a mock server with no token configured, sign in as the demo advisor
+    (the tokens are in the mock's advisors.json), as ``advisor-tui call`` does."""
+    if settings.token is not None:
+        return settings
+    token = DEMO_TOKENS[Role.ADVISOR]
+    print(
+        f"mock: signing in as the demo advisor ({token}); set ADVISOR_TUI_TOKEN to "
+        f"demo-team-lead or demo-supervisor for another role",
+        file=sys.stderr,
+    )
+    return settings.model_copy(update={"token": SecretStr(token)})
+
+
 def cmd_mock(args: argparse.Namespace) -> int:
-    from advisor_tui.mock.app import create_app
+    from advisor_tui.demo import create_demo_app
 
     if args.mock_command == "openapi":
-        from advisor_tui.demo import create_demo_app
         from advisor_tui.mock.scenario import load_state
 
         # The whole contract: the mock's backends and the actions service's routes.
@@ -491,16 +568,27 @@ def cmd_mock(args: argparse.Namespace) -> int:
             names = ", ".join(b.value for b in Backend)
             raise UsageError(f"--backends {args.backends!r}: names are {names}") from None
     state = _mock_state(args)
-    app = create_app(state, backends=backends, decisions_db=args.decisions_db)
-    print(
-        f"serving mock backends on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr
-    )
-    print(
-        f"  TM Forum APIs too: http://{args.host}:{args.port}/customers/tmf-api/... and "
-        f'/faults/tmf-api/... (set protocol = "tmf" for those backends)',
-        file=sys.stderr,
-    )
-    serve(app, args.host, args.port)
+    # The demo's composition: the mock backends and the real actions service, so
+    # one --mock-url gives the app all five backends.
+    app = create_demo_app(state, backends=backends, decisions_db=args.decisions_db)
+
+    def announce(url: str) -> None:
+        # The real URL: with --port 0 the port is only known once bound.
+        print(
+            f"serving mock backends on {url} (Ctrl+C stops)\n"
+            f"  the app:   advisor-tui --mock-url {url}\n"
+            f"  decisions: advisor-tui --mock-url {url} decisions sync\n"
+            f"  TM Forum APIs too: {url}/customers/tmf-api/... and {url}/faults/tmf-api/... "
+            '(set protocol = "tmf" for those backends)',
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        serve(app, args.host, args.port, announce=announce)
+    except OSError as error:
+        print(f"mock serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -554,9 +642,27 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
+def _innermost_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the arguments chose, e.g. that of ``mock serve``."""
+    while True:
+        chooser = next(
+            (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        chosen = getattr(args, chooser.dest, None) if chooser is not None else None
+        if chooser is None or chosen not in chooser.choices:
+            return parser
+        parser = chooser.choices[chosen]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse reports a subcommand's unknown flag with the top-level usage,
+        # which does not show the flags that subcommand does take.
+        _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     command = args.command or "run"
     try:
         if command == "run":

@@ -86,12 +86,15 @@ class Backends:
     ) -> Self:
         """Build every client.
 
-        URLs come from ``settings``; ``base_url`` instead points all five at one
-        server laid out like the mock (``/<backend>`` prefixes), e.g. the demo's
-        loopback server. With no URLs configured (the demo) a ``transport`` is
-        required, e.g. ``httpx.ASGITransport(app=create_app(state))``.
+        URLs come from ``settings``; ``base_url`` (else ``settings.mock_url``)
+        instead points all five at one server laid out like the mock
+        (``/<backend>`` prefixes), e.g. the demo's loopback server. With no URLs
+        configured (the demo) a ``transport`` is required, e.g.
+        ``httpx.ASGITransport(app=create_app(state))``.
         """
         urls: dict[Backend, str] = {}
+        if base_url is None and settings.mock_url is not None:
+            base_url = str(settings.mock_url)
         if base_url is None and settings.is_demo:
             if transport is None:
                 raise ValueError(

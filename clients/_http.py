@@ -307,6 +307,15 @@ class BackendHttp:
         self._record(state, latency, None)
 
     def _fail(self, attempts: _Attempts, error: BackendError) -> NoReturn:
+        if isinstance(error, BackendTimeout) and attempts.count > 1:
+            # "no answer within 7s" alone undersells a call that retried for
+            # 10 s before giving up: say what the advisor actually waited.
+            elapsed = time.monotonic() - attempts.started
+            error = BackendTimeout(
+                error.backend,
+                f"{error.message} ({attempts.count} tries, {elapsed:.1f}s in all)",
+                status=error.status,
+            )
         # A 4xx means the backend is up and answered; failing to answer, or
         # answering off-contract, is what turns the light red.
         if isinstance(error, BackendUnavailable | BackendTimeout | ContractViolation):

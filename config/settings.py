@@ -8,6 +8,7 @@ environment variable, or option) and the key; the CLI prints it and exits 2.
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tempfile
@@ -44,6 +45,8 @@ APP_NAME = "advisor-tui"
 ENV_PREFIX = "ADVISOR_TUI_"
 CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
 TOKEN_ENV = f"{ENV_PREFIX}TOKEN"
+TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
+"""Reserved for the test suite's own switches (e.g. which Chromium to drive)."""
 MASK = "********"
 
 
@@ -170,6 +173,12 @@ class Settings(BaseSettings):
     slow_ms: int = Field(
         default=1000, ge=1, description="A backend answering slower than this shows as slow."
     )
+    mock_url: HttpUrl | None = Field(
+        default=None,
+        description="Root URL of a running 'advisor-tui mock serve' (e.g. "
+        "http://127.0.0.1:8765): every backend at its prefix, for the app and the "
+        "decisions commands alike. Instead of [backends] URLs, not with them.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -182,10 +191,19 @@ class Settings(BaseSettings):
                 return {**data, "token": os.environ[name]}
         return data
 
+    @model_validator(mode="after")
+    def _mock_or_backends(self) -> Settings:
+        if self.mock_url is not None and self.backends.configured:
+            raise ValueError(
+                "mock_url and backend URLs are both set; use mock_url for a mock "
+                "server, or [backends] URLs for a deployment"
+            )
+        return self
+
     @property
     def is_demo(self) -> bool:
-        """No backend URLs at all: run against the embedded in-process mock backends."""
-        return not self.backends.configured
+        """No backend URLs and no mock URL: run the embedded in-process mock backends."""
+        return not self.backends.configured and self.mock_url is None
 
     @classmethod
     def settings_customise_sources(
@@ -246,6 +264,9 @@ def load_settings(path: Path | None = None, **overrides: Any) -> tuple[Settings,
         raise ConfigError(f"{file}: no such config file")
 
     given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = _unknown_environment()
+    if unknown:
+        raise ConfigError("\n".join(unknown))
     try:
         with _file_layer(data):
             settings = Settings(**given)
@@ -256,6 +277,25 @@ def load_settings(path: Path | None = None, **overrides: Any) -> tuple[Settings,
         # (e.g. keymap that is not JSON); its message names the field.
         raise ConfigError(f"environment ({ENV_PREFIX}*): {_cause(exc)}") from None
     return settings, warnings
+
+
+def _unknown_environment() -> list[str]:
+    """``ADVISOR_TUI_*`` variables that name no setting, e.g. the typo ADVISOR_TUI_TOKN.
+
+    A nested typo (``ADVISOR_TUI_TIMEOUTS__RAED``) is caught by the sections'
+    extra="forbid"; a top-level one would be silently ignored by pydantic-settings,
+    leaving the default in force with no hint why.
+    """
+    known = {CONFIG_ENV} | {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    problems = []
+    for name in sorted(os.environ):
+        top = name.upper().split("__", 1)[0]
+        if not top.startswith(ENV_PREFIX) or top.startswith(TEST_ENV_PREFIX) or top in known:
+            continue
+        close = difflib.get_close_matches(top, sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(f"{name}: unknown setting{hint}")
+    return problems
 
 
 def _cause(exc: BaseException) -> str:
@@ -411,6 +451,7 @@ def default_config_text() -> str:
                     "token": '"..."',
                     "advisor_token_env": '"MY_TEAM_TOKEN"',
                     "data_dir": '"/path/to/advisor-tui-data"',
+                    "mock_url": '"http://127.0.0.1:8765"',
                 }[name]
                 lines.append(f"# {name} = {example}")
             else:

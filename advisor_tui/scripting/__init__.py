@@ -56,6 +56,8 @@ async def open_backends(
         settings, warnings = load_settings(config)
         for warning in warnings:
             notice(f"warning: {warning}")
+    if mock_url is None and settings.mock_url is not None:
+        mock_url = str(settings.mock_url)  # the config's mock_url, as the app takes it
     if mock_url is not None:
         if settings.token is None:
             settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})

@@ -358,6 +358,9 @@ async def test_a_hung_backend_times_out_even_without_httpx_timeouts() -> None:
     assert time.monotonic() - started < 1.0
     assert len(rec.requests) == 2
     assert caught.value.reason == "timed out"
+    # Each try's deadline is 0.15 s; the message also says how long it took in all.
+    assert "no answer within 0.15s (2 tries, " in str(caught.value)
+    assert "s in all)" in str(caught.value)
     assert client.last_call.state is HealthState.DOWN
     assert client.last_call.reason == "timed out"
 
