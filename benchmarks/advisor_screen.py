@@ -8,11 +8,13 @@ Prints:
   to its rows being on screen (goal <= 100 ms) and RSS after paging (goal <= 150 MB);
 - key-press to repaint while a panel is still loading (p50 / p95).
 
-Run: ``python benchmarks/advisor_screen.py`` (``make bench`` runs every benchmark).
+Run: ``python benchmarks/advisor_screen.py`` (``make bench`` runs every benchmark);
+``--quick`` does one round of each, a smoke test whose figures are not judged.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -43,6 +45,8 @@ LATENCIES = {
     Backend.FAULTS: 300,
     Backend.ACTIONS: 400,
 }
+ROUNDS = {"cold starts": 3, "full screens": 5, "history opens": 5, "pages": 20, "keys": 10}
+"""How many of each measurement; --quick sets every one to 1."""
 BIG_ACCOUNT = "9100 4477 21"
 OUTAGE = "@ballantyne70"
 
@@ -70,7 +74,7 @@ app.run(headless=True, size=(160, 48), auto_pilot=auto)
 
 def cold_start() -> list[float]:
     runs = []
-    for _ in range(3):
+    for _ in range(ROUNDS["cold starts"]):
         start = time.time()
         out = subprocess.run(
             [sys.executable, "-c", FIRST_FRAME, repr(start)],
@@ -106,7 +110,7 @@ async def wait_until(pilot: Any, done: Any, limit: float = 30.0) -> float:
 
 async def open_customer(app: AdvisorApp, pilot: Any, query: str) -> None:
     screen: Any = app.screen
-    result = await screen.backends.customers.search(query)
+    result = await app.session.backends.customers.search(query)
     screen.open_customer(result.matches[0])
 
 
@@ -120,9 +124,9 @@ async def full_screen(state: MockState, base_url: str) -> list[float]:
     times = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        for _ in range(5):
+        for _ in range(ROUNDS["full screens"]):
             screen: Any = app.screen
-            summary = (await screen.backends.customers.search(OUTAGE)).matches[0]
+            summary = (await app.session.backends.customers.search(OUTAGE)).matches[0]
             start = time.perf_counter()
             screen.open_customer(summary)
             await pilot.pause()
@@ -148,12 +152,12 @@ async def big_history(base_url: str) -> tuple[list[float], float, int]:
             app.call_after_refresh(lambda: after_response.append(time.perf_counter() - start))
 
         history.show = timed_show  # type: ignore[method-assign]
-        for _ in range(5):
+        for _ in range(ROUNDS["history opens"]):
             await open_customer(app, pilot, BIG_ACCOUNT)
             await wait_until(pilot, lambda: history.state == "ready")
             await pilot.pause()
         table = history.query_one("#history-table")
-        for _ in range(20):  # scroll through 20 more pages
+        for _ in range(ROUNDS["pages"]):  # scroll through more pages
             table.move_cursor(row=len(history.events) - 1)  # type: ignore[attr-defined]
             await pilot.pause()
             await wait_until(pilot, lambda: not any(w.is_running for w in history.workers))
@@ -184,7 +188,7 @@ async def keypress_while_loading(state: MockState, base_url: str) -> list[float]
             app.call_after_refresh(painted.set)
 
         screen.action_show_panel = show_panel
-        for key in ["1", "2", "3", "4"] * 10:
+        for key in ["1", "2", "3", "4"] * ROUNDS["keys"]:
             assert screen.query_one("#faults", BackendPanel).state == "loading"
             painted.clear()
             start = time.perf_counter()
@@ -200,6 +204,10 @@ def ms(values: list[float]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="one round of each: a smoke test")
+    if parser.parse_args().quick:
+        ROUNDS.update(dict.fromkeys(ROUNDS, 1))
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     starts = cold_start()
     print(f"cold start to first frame: {ms(starts)} over {len(starts)} runs")

@@ -1,6 +1,6 @@
 """How long from "confirm" until a decision is durable on the advisor's machine.
 
-    .venv/bin/python benchmarks/decision_durability.py [--n 500] [--dir PATH]
+    .venv/bin/python benchmarks/decision_durability.py [--n 500] [--dir PATH] [--quick]
 
 The screen awaits ``asyncio.to_thread(store.append, decision)`` on confirm and
 says "recorded" when it returns; that await is what is timed here, N times per
@@ -207,7 +207,10 @@ def main() -> None:
     parser.add_argument(
         "--pace-ms", type=float, default=5.0, help="pause between decisions (lets delivery run)"
     )
+    parser.add_argument("--quick", action="store_true", help="20 decisions each: a smoke test")
     args = parser.parse_args()
+    if args.quick:
+        args.n = 20
     base = args.dir or Path(tempfile.gettempdir())
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="advisor-durability-", dir=base))

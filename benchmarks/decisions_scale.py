@@ -9,6 +9,7 @@ no network). Prints p50/p95 per query and the worst p95 as a share of the
 
     .venv/bin/python benchmarks/decisions_scale.py            # 1M, ~2 minutes
     .venv/bin/python benchmarks/decisions_scale.py --n 100000 # quick look
+    .venv/bin/python benchmarks/decisions_scale.py --quick    # smoke test, seconds
     .venv/bin/python benchmarks/decisions_scale.py --db /tmp/d.sqlite --keep  # reuse a seed
 """
 
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -99,10 +100,8 @@ class Query:
 
     def params(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        for f in fields(self.filters):
-            key, value = f.name, getattr(self.filters, f.name)
-            if value is None:
-                continue
+        # DecisionFilters is a pydantic model (the contract's), not a dataclass.
+        for key, value in self.filters.model_dump(exclude_none=True).items():
             if isinstance(value, bool):
                 out[key] = "true" if value else "false"
             elif isinstance(value, datetime):
@@ -303,7 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--db", help="SQLite file to use instead of a temporary one")
     parser.add_argument("--keep", action="store_true", help="reuse --db if already seeded")
-    return asyncio.run(run(parser.parse_args(argv)))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2,000 decisions, 2 runs: a smoke test, goal not judged",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.repeat = 2_000, 2
+    status = asyncio.run(run(args))
+    return 0 if args.quick and status == 1 else status
 
 
 if __name__ == "__main__":

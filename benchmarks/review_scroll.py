@@ -14,6 +14,7 @@ supervisor, applies typical filters and scrolls about 40 pages, and prints:
 
     .venv/bin/python benchmarks/review_scroll.py             # 1M, ~2 minutes
     .venv/bin/python benchmarks/review_scroll.py --n 100000  # quick look
+    .venv/bin/python benchmarks/review_scroll.py --quick     # smoke test, seconds
     .venv/bin/python benchmarks/review_scroll.py --db /tmp/d.sqlite --keep  # reuse a seed
 """
 
@@ -241,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="SQLite file to use instead of a temporary one")
     parser.add_argument("--keep", action="store_true", help="reuse --db if already seeded")
     parser.add_argument("--serve-child", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--quick", action="store_true", help="5,000 decisions: a smoke test, goals not judged"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n = 5_000
     if args.serve_child:
         return serve_child(Path(args.serve_child), args.n, args.seed)
 
