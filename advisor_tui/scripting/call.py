@@ -317,8 +317,10 @@ async def _call(
 
 
 def _fail(stderr: TextIO, message: str, code: ExitCode) -> int:
-    # One line, whatever the server put in its detail: newlines and escapes shown, not acted.
-    print(f"{PROG}: {clean(message, 1000)}", file=stderr)
+    # One line: a config error naming several keys joins them; whatever a server
+    # put in its detail is shown, not acted on (escapes, further newlines).
+    one_line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"{PROG}: {clean(one_line, 1000)}", file=stderr)
     return code
 
 
@@ -336,7 +338,11 @@ def run_call(
     try:
         arguments = _arguments(operation, args, stdin if stdin is not None else sys.stdin)
         config = getattr(args, "config", None)
-        settings, warnings = load_settings(config, backends=_url_overrides(args.url))
+        # --mock-url (here or before `call`) is the settings' mock_url, as for the
+        # app: validated the same way, and refused beside backend URLs.
+        settings, warnings = load_settings(
+            config, backends=_url_overrides(args.url), mock_url=getattr(args, "mock_url", None)
+        )
     except (CallUsageError, ConfigError) as error:
         return _fail(err, str(error), ExitCode.USAGE)
     for warning in warnings:
@@ -353,7 +359,6 @@ def run_call(
                 follow=getattr(args, "op_all", False),
                 out=out,
                 settings=settings,
-                mock_url=getattr(args, "mock_url", None),
                 role=Role(args.role),
                 notice=notice,
             )

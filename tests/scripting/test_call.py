@@ -266,7 +266,10 @@ def test_each_kind_of_failure_has_its_exit_status(env: MockBackends, tmp_path: P
     _expect(call("identity", "me"), ExitCode.UNAUTHORISED, "not signed in")
 
 
-def test_unreachable_backend_is_unavailable(env: MockBackends, tmp_path: Path) -> None:
+def test_unreachable_backend_is_unavailable(
+    env: MockBackends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_mock_url(env, monkeypatch)
     # A port nobody listens on: the mock's own, once stopped.
     with mock_backends(loopback=True) as gone:
         url = gone.base_url
@@ -333,8 +336,16 @@ def test_readme_exit_table_is_the_code() -> None:
         assert f"| {code.value} | {code.name.lower()} | {meaning} |" in readme
 
 
-def test_connection_options_go_before_or_after_the_operation(env: MockBackends) -> None:
-    os.environ.pop("ADVISOR_TUI_TOKEN")  # so --role decides whom the mock sees
+def _only_mock_url(env: MockBackends, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --mock-url is instead of backend URLs, not beside them (as in the config).
+    for name in env.env():
+        monkeypatch.delenv(name)
+
+
+def test_connection_options_go_before_or_after_the_operation(
+    env: MockBackends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_mock_url(env, monkeypatch)  # and no token: --role decides whom the mock sees
     before = call("--mock-url", env.base_url, "--role", "supervisor", "identity", "me")
     after = call("identity", "me", "--mock-url", env.base_url, "--role", "supervisor")
     assert before.code == after.code == ExitCode.OK, (before.stderr, after.stderr)
@@ -372,3 +383,30 @@ def test_every_operation_has_help(operation: Any, capsys: pytest.CaptureFixture[
     shown = capsys.readouterr().out
     assert operation.summary in " ".join(shown.split())
     assert "Prints" in shown
+
+
+def test_mock_url_is_the_apps_setting(env: MockBackends, monkeypatch: pytest.MonkeyPatch) -> None:
+    _only_mock_url(env, monkeypatch)
+    # Before `call` (the app's own flag), after the operation, or from the environment.
+    top = build_parser_args(["--mock-url", env.base_url, "call", "identity", "me"])
+    assert top.code == ExitCode.OK, top.stderr
+    monkeypatch.setenv("ADVISOR_TUI_MOCK_URL", env.base_url)
+    assert call("identity", "me").code == ExitCode.OK
+    # Beside backend URLs it is refused, as in the config.
+    urls = [f"--url={backend.value}={url}" for backend, url in env.urls.items()]
+    both = call(*urls, "identity", "me")
+    _expect(both, ExitCode.USAGE, "mock_url")
+    monkeypatch.delenv("ADVISOR_TUI_MOCK_URL")
+    _expect(call("--mock-url", "not a url", "identity", "me"), ExitCode.USAGE, "mock_url")
+
+
+def build_parser_args(argv: list[str]) -> Any:
+    import io
+
+    from advisor_tui.cli import build_parser
+    from advisor_tui.scripting.call import run_call
+    from tests.scripting.conftest import CallResult
+
+    out, err = io.BytesIO(), io.StringIO()
+    code = run_call(build_parser().parse_args(argv), stdout=out, stderr=err)
+    return CallResult(code, out.getvalue(), err.getvalue())
