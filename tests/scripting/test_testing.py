@@ -124,12 +124,3 @@ def test_context_manager_outside_pytest_fixtures() -> None:
 
     assert asyncio.run(use()) == "supervisor"
 
-
-def test_call_stream_benchmark_quick_mode_runs() -> None:
-    # The figures are for `make bench`; this only keeps the script working.
-    script = Path(__file__).parents[2] / "benchmarks" / "call_stream.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    assert "loopback:    2000 rows" in done.stdout and "embedded:    2000 rows" in done.stdout
