@@ -123,4 +123,3 @@ def test_context_manager_outside_pytest_fixtures() -> None:
         return me.role.value
 
     assert asyncio.run(use()) == "supervisor"
-
