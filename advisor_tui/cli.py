@@ -332,10 +332,16 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         raise UsageError(f"decisions {command}: no decision store at {args.store}")
     if command == "list":
         return store_cli.cmd_list(
-            store_path, args.customer, args.kind, args.status, sys.stdout, limit=args.limit
+            store_path,
+            args.customer,
+            args.kind,
+            args.status,
+            sys.stdout,
+            limit=args.limit,
+            times=settings.display.times,
         )
     if command == "status":
-        return store_cli.cmd_status(store_path, sys.stdout)
+        return store_cli.cmd_status(store_path, sys.stdout, times=settings.display.times)
     if command == "verify":
         return store_cli.cmd_verify(store_path, sys.stdout)
     if command == "export" and args.source == "server":

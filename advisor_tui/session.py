@@ -42,6 +42,7 @@ from advisor_tui.contract import (
 )
 from advisor_tui.contract.customers import Channel
 from advisor_tui.failures import EndpointMissing, failure_reason
+from advisor_tui.formatting import LONDON, DisplayTime
 from advisor_tui.store.decisions import DecisionStore
 from advisor_tui.store.export import open_export
 from advisor_tui.store.outbox import DecisionOutbox, OutboxStatus
@@ -93,8 +94,11 @@ class Session:
     # only once this was a well-formed "ok" from the right backend.
     checked: dict[Backend, CallHealth] = field(default_factory=dict)
     reason_codes_cache: list[ReasonCode] | None = None
+    times: DisplayTime = field(init=False)
+    """The one zone every screen shows times in (``display.timezone``)."""
 
     def __post_init__(self) -> None:
+        self.times = self.settings.display.times if self.settings is not None else LONDON
         if self.store is not None and self.outbox is None:
             self.outbox = DecisionOutbox(self.store, self.backends.decisions)
 

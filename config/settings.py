@@ -28,6 +28,7 @@ from pydantic import (
     HttpUrl,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -40,6 +41,7 @@ from pydantic_settings import (
 )
 
 from advisor_tui.contract.common import Backend
+from advisor_tui.formatting import DEFAULT_ZONE, DisplayTime, load_zone
 
 APP_NAME = "advisor-tui"
 ENV_PREFIX = "ADVISOR_TUI_"
@@ -141,6 +143,23 @@ class RetrySettings(_Section):
     )
 
 
+class DisplaySettings(_Section):
+    timezone: str = Field(
+        default=DEFAULT_ZONE,
+        description="IANA time zone every time is shown in (e.g. Europe/London, UTC).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        load_zone(value)  # raises ValueError naming the zone; _describe names the key
+        return value
+
+    @property
+    def times(self) -> DisplayTime:
+        return DisplayTime.named(self.timezone)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -152,6 +171,7 @@ class Settings(BaseSettings):
     backends: BackendsSettings = BackendsSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
     retry: RetrySettings = RetrySettings()
+    display: DisplaySettings = DisplaySettings()
     token: SecretStr | None = Field(
         default=None,
         description="Advisor identity bearer token sent to every backend. Prefer the "
@@ -413,6 +433,13 @@ def render_settings(settings: Settings) -> str:
     return "\n".join(top + tables) + "\n"
 
 
+_SECTIONS: dict[str, type[_Section]] = {
+    "timeouts": TimeoutSettings,
+    "retry": RetrySettings,
+    "display": DisplaySettings,
+}
+
+
 def default_config_text() -> str:
     """A commented config file naming every key with its default (all commented out)."""
     lines = [
@@ -436,8 +463,8 @@ def default_config_text() -> str:
                 if backend in TMF_BACKENDS:
                     sections += describe(BackendSettings.model_fields["protocol"])
                     sections.append('# protocol = "native"')
-        elif name in ("timeouts", "retry"):
-            section_cls: type[_Section] = TimeoutSettings if name == "timeouts" else RetrySettings
+        elif name in _SECTIONS:
+            section_cls = _SECTIONS[name]
             sections += ["", f"[{name}]"]
             for key, sub in section_cls.model_fields.items():
                 sections += describe(sub)

@@ -452,7 +452,7 @@ class AdvisorScreen(BackendCalls, Screen[None]):
         )
 
     def _follow_up_created(self, customer_id: str, follow_up: FollowUp) -> None:
-        when = f"{follow_up.due_at:%a %d %b %H:%M}"
+        when = self.session.times.moment(follow_up.due_at)
         self.notify(
             clean(f"Follow-up for {follow_up.owner} due {when} created.", 200), markup=False
         )

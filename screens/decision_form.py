@@ -35,6 +35,7 @@ from advisor_tui.deciding import (
     parse_parameter,
 )
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets.actions_panel import format_value
 
 
@@ -120,7 +121,7 @@ class DecisionForm(ModalScreen[Decision | None]):
                     line = Text("  ")
                     line.append(safe_text(spec.label, "bold", 40))
                     line.append(" = ")
-                    line.append(safe_text(format_value(spec), max_len=60))
+                    line.append(safe_text(format_value(spec, display_time(self)), max_len=100))
                     yield Static(line)
             if self.kind is not DecisionKind.ACCEPT:
                 with Horizontal(classes="row"):

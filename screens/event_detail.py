@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from advisor_tui.contract import HistoryEvent
-from advisor_tui.formatting import when
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._times import display_time
 
 # A full body may be long, but not unbounded: a hostile 1 MB field must not
 # stall the renderer.
@@ -40,7 +40,8 @@ class EventDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         event = self.event
         head = Text(
-            f"{when(event.at)}  {event.channel.value.replace('_', ' ')} {event.direction.value}",
+            f"{display_time(self).moment(event.at)}  "
+            f"{event.channel.value.replace('_', ' ')} {event.direction.value}",
             style="bold",
         )
         by = Text("Handled by: ", style="bold")

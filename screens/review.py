@@ -34,6 +34,7 @@ from advisor_tui.contract import (
     ReviewState,
     utcnow,
 )
+from advisor_tui.formatting import DisplayTime
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
 from advisor_tui.supervision import (
@@ -84,7 +85,7 @@ REVIEW_STYLE = {
 # Widths add up to 160 columns with the table's cell padding: the whole row is
 # visible on a wide terminal without scrolling sideways.
 COLUMNS = (
-    ("When (UTC)", "when", 12),
+    ("When", "when", 12),
     ("Advisor", "advisor", 16),
     ("Team", "team", 14),
     ("Kind", "kind", 8),
@@ -105,10 +106,10 @@ def review_cell(state: ReviewState) -> Text:
     return Text(state.value, style=REVIEW_STYLE[state])
 
 
-def row_cells(view: DecisionView) -> tuple[object, ...]:
+def row_cells(view: DecisionView, times: DisplayTime) -> tuple[object, ...]:
     d = view.decision
     return (
-        f"{d.decided_at:%d %b %H:%M}",
+        times.short(d.decided_at),
         safe_text(d.advisor_id, max_len=30),
         safe_text(view.team, max_len=30),
         Text(d.kind.value, style=KIND_STYLE[d.kind]),
@@ -191,6 +192,8 @@ class ReviewScreen(BackendCalls, Screen[None]):
                 yield ReviewFilters(id="review-filters")
                 table: DataTable[object] = DataTable(id="review-table", cursor_type="row")
                 for label, key, width in COLUMNS:
+                    if key == "when":
+                        label = f"{label} ({self.session.times.short_label})"
                     table.add_column(label, key=key, width=width)
                 yield table
                 yield Static(id="review-error")
@@ -288,7 +291,7 @@ class ReviewScreen(BackendCalls, Screen[None]):
         for view in page.items:
             if view.decision.id in known:
                 continue  # a page boundary repeated by a retried request
-            table.add_row(*row_cells(view), key=view.decision.id)
+            table.add_row(*row_cells(view, self.session.times), key=view.decision.id)
             self.views.append(view)
         self.total = page.total
         self.next_cursor = page.next_cursor

@@ -31,10 +31,10 @@ from advisor_tui.contract import (
     ReviewCreate,
     Verdict,
 )
-from advisor_tui.formatting import when
 from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets import DecisionRecord
+from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets._workers import BackendCalls
 
 VIEW_GROUP = "detail-view"
@@ -308,7 +308,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
         self.show_draft()
         message = (
             f"{VERDICT_NAMES[review.verdict]} recorded as {review.id} "
-            f"by {review.reviewer_id} at {when(review.at)}."
+            f"by {review.reviewer_id} at {display_time(self).moment(review.at)}."
         )
         if fresh is not None:
             self.update_view(fresh)

@@ -59,8 +59,16 @@ class Fault(ContractModel):
     product_ids: BoundedList[IdText]
     summary: LineText
     state: FaultState
-    opened_at: UtcDatetime
-    resolved_at: UtcDatetime | None = None
+    opened_at: UtcDatetime = Field(description="When the fault was reported (logged).")
+    resolved_at: UtcDatetime | None = Field(
+        default=None, description="When the service was restored; set once state is resolved."
+    )
+    lost_since: UtcDatetime | None = Field(
+        default=None,
+        description="When the loss of service began, if known; often before opened_at "
+        "(the customer reports it later). Kept after resolution, when the status's "
+        "service_lost_since is gone.",
+    )
     incident_id: IdText | None = None
     total_loss: bool = Field(description="No service at all, as opposed to degraded.")
     eta_history: BoundedList[EtaChange] = Field(
@@ -76,6 +84,13 @@ class Fault(ContractModel):
     @property
     def current_eta(self) -> datetime | None:
         return self.eta_history[-1].eta if self.eta_history else None
+
+    @property
+    def outage(self) -> timedelta | None:
+        """How long the loss lasted (from the loss start, else the report, to the fix)."""
+        if self.resolved_at is None:
+            return None
+        return self.resolved_at - (self.lost_since or self.opened_at)
 
     @property
     def eta_moves(self) -> int:

@@ -27,13 +27,13 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from pydantic import ValidationError
 
 from advisor_tui.contract import DecisionKind
+from advisor_tui.formatting import LONDON, DisplayTime
 from advisor_tui.store.decisions import DecisionStore, DeliveryStatus, StoredDecision, StoreStatus
 from advisor_tui.store.export import FORMATS, ExportFormat, export
 from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
@@ -60,7 +60,7 @@ ClientFactory = Callable[[], ClosableRecorder]
 
 _LIST_COLUMNS = (
     ("SEQ", 6),
-    ("DECIDED (UTC)", 16),
+    ("DECIDED", 20),
     ("CUSTOMER", 12),
     ("KIND", 8),
     ("ACTION", 28),
@@ -80,8 +80,10 @@ def cmd_list(
     *,
     limit: int = 50,
     err: TextIO = sys.stderr,
+    times: DisplayTime = LONDON,
 ) -> int:
-    """Newest first, at most ``limit`` rows, as a fixed-width table."""
+    """Newest first, at most ``limit`` rows, as a fixed-width table; times in ``times``'
+    zone, with its abbreviation."""
     problem = _check_filters(kind, status) or (None if limit >= 1 else "--limit must be >= 1")
     if problem:
         print(f"decisions list: {problem}", file=err)
@@ -96,13 +98,13 @@ def cmd_list(
         return _unreadable("list", store_path, exc, err)
     print(_table_row([name for name, _ in _LIST_COLUMNS]), file=out)
     for record in page.items:
-        print(_table_row(_list_cells(record)), file=out)
+        print(_table_row(_list_cells(record, times)), file=out)
     more = f"; more with --limit above {limit}" if page.next_cursor is not None else ""
     print(f"{len(page.items)} decision(s){more}", file=out)
     return EXIT_OK
 
 
-def _list_cells(record: StoredDecision) -> list[str]:
+def _list_cells(record: StoredDecision, times: DisplayTime) -> list[str]:
     try:
         decision = record.decision
     except ValidationError:
@@ -113,7 +115,7 @@ def _list_cells(record: StoredDecision) -> list[str]:
         approval = "needed" if decision.needs_approval else ""
     return [
         str(record.seq),
-        record.decided_at.strftime("%Y-%m-%d %H:%M"),
+        times.stamp(record.decided_at),
         record.customer_id,
         record.kind,
         action,
@@ -143,7 +145,9 @@ def _printable(text: str) -> str:
 # -- status ----------------------------------------------------------------
 
 
-def cmd_status(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> int:
+def cmd_status(
+    store_path: Path, out: TextIO, *, err: TextIO = sys.stderr, times: DisplayTime = LONDON
+) -> int:
     """Pending, delivered and refused counts and the last delivery error. Exit 0
     whenever the store is readable: this reports, ``sync`` is what signals."""
     if not store_path.exists():
@@ -159,13 +163,9 @@ def cmd_status(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> in
     print(f"delivered:    {status.delivered}", file=out)
     if status.rejected:
         print(f"refused:      {status.rejected} (the server will not accept these)", file=out)
-    print(f"last attempt: {_when(status.last_attempt_at)}", file=out)
+    print(f"last attempt: {times.stamp(status.last_attempt_at, seconds=True)}", file=out)
     print(f"last error:   {_printable(status.last_error or 'none')}", file=out)
     return EXIT_OK
-
-
-def _when(at: datetime | None) -> str:
-    return "never" if at is None else at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # -- sync ------------------------------------------------------------------

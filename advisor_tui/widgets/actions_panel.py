@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
@@ -20,10 +22,11 @@ from advisor_tui.contract import (
     ParameterSpec,
     ParamType,
 )
-from advisor_tui.formatting import pounds, when
+from advisor_tui.formatting import LONDON, DisplayTime, pounds
 from advisor_tui.session import Decided, Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import BackendPanel
+from advisor_tui.widgets._times import display_time
 
 PAST = {
     DecisionKind.ACCEPT: "accepted",
@@ -32,9 +35,17 @@ PAST = {
 }
 
 
-def format_value(spec: ParameterSpec) -> str:
+def format_value(spec: ParameterSpec, times: DisplayTime = LONDON) -> str:
     if spec.type is ParamType.PENCE and isinstance(spec.value, int):
         return pounds(spec.value)
+    if spec.type is ParamType.DATETIME and isinstance(spec.value, str):
+        # Read in the display zone; the exact value follows, as the form takes it.
+        try:
+            moment = datetime.fromisoformat(spec.value)
+        except ValueError:
+            return spec.value
+        if moment.tzinfo is not None:
+            return f"{times.moment(moment)} ({spec.value})"
     return str(spec.value)
 
 
@@ -52,7 +63,9 @@ def _limit_text(spec: ParameterSpec, advisor: Advisor | None) -> str:
     return "; beyond your limit needs approval"
 
 
-def render_action(action: NextAction, advisor: Advisor | None = None) -> RenderableType:
+def render_action(
+    action: NextAction, advisor: Advisor | None = None, times: DisplayTime = LONDON
+) -> RenderableType:
     parts: list[RenderableType] = []
     step = action.process_step
     head = Text("Process step ", style="bold")
@@ -86,7 +99,7 @@ def render_action(action: NextAction, advisor: Advisor | None = None) -> Rendera
             line = Text("  ")
             line.append(safe_text(spec.label, "bold", 60))
             line.append(" = ")
-            line.append(safe_text(format_value(spec), max_len=80))
+            line.append(safe_text(format_value(spec, times), max_len=120))
             if spec.editable:
                 line.append("  editable", style="green")
                 if spec.minimum is not None or spec.maximum is not None:
@@ -175,7 +188,7 @@ class ActionsPanel(BackendPanel[NextActions]):
         who = decided.advisor_id
         if self.advisor is not None and decided.advisor_id == self.advisor.id:
             who = f"{self.advisor.display_name} (you)"
-        return f"{PAST[decided.kind]} by {who} at {when(decided.at)}"
+        return f"{PAST[decided.kind]} by {who} at {display_time(self).moment(decided.at)}"
 
     def mark_decided(self, action_id: str, decided: Decided) -> None:
         self.decided[action_id] = decided
@@ -205,6 +218,8 @@ class ActionsPanel(BackendPanel[NextActions]):
             self._show_detail(action)
 
     def _show_detail(self, action: NextAction) -> None:
-        self.query_one("#actions-detail-body", Static).update(render_action(action, self.advisor))
+        self.query_one("#actions-detail-body", Static).update(
+            render_action(action, self.advisor, display_time(self))
+        )
         # Each action's detail starts at its process step and "Say:" line.
         self.query_one("#actions-detail", VerticalScroll).scroll_home(animate=False)

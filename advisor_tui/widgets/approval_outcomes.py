@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from advisor_tui.contract import ApprovalState, DecisionView, Review, Verdict
-from advisor_tui.formatting import when
 from advisor_tui.session import Session
 from advisor_tui.text import clean, safe_text
+from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets._workers import BackendCalls
 
 POLL_SECONDS = 10.0
@@ -121,5 +121,5 @@ class ApprovalOutcomes(BackendCalls, Static):
             text.append(safe_text(latest.decision.action_label, max_len=40))
             text.append(" for ")
             text.append(safe_text(latest.decision.customer_id, max_len=20))
-            text.append(f" ({when(latest.decision.decided_at)})", style="dim")
+            text.append(f" ({display_time(self).moment(latest.decision.decided_at)})", style="dim")
         return text

@@ -7,9 +7,10 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor_tui.contract import Backend, CustomerProfile, FollowUpStatus
-from advisor_tui.formatting import day, pounds, when
+from advisor_tui.formatting import LONDON, DisplayTime, day, pounds
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import RenderedPanel
+from advisor_tui.widgets._times import display_time
 
 
 def _line(label: str, value: Text | str, style: str = "") -> Text:
@@ -18,7 +19,7 @@ def _line(label: str, value: Text | str, style: str = "") -> Text:
     return text
 
 
-def render_customer(profile: CustomerProfile) -> RenderableType:
+def render_customer(profile: CustomerProfile, times: DisplayTime = LONDON) -> RenderableType:
     parts: list[RenderableType] = []
     head = safe_text(profile.name, "bold", 80)
     head.append(Text(f"  {profile.segment.value.replace('_', ' ')}", style="dim"))
@@ -86,7 +87,7 @@ def render_customer(profile: CustomerProfile) -> RenderableType:
     if open_follow_ups:
         parts.append(Text("Open follow-ups:", style="bold"))
         for follow_up in sorted(open_follow_ups, key=lambda f: f.due_at):
-            line = Text(f"  {when(follow_up.due_at)} ", style="cyan")
+            line = Text(f"  {times.moment(follow_up.due_at)} ", style="cyan")
             line.append(safe_text(follow_up.owner, "bold", 40))
             line.append(f" by {follow_up.channel.value}: ")
             line.append(safe_text(follow_up.note, max_len=120))
@@ -103,4 +104,4 @@ class CustomerPanel(RenderedPanel[CustomerProfile]):
         return await self.session.profile(customer_id)
 
     def render_data(self, data: CustomerProfile) -> RenderableType:
-        return render_customer(data)
+        return render_customer(data, display_time(self))

@@ -21,7 +21,7 @@ from advisor_tui.contract import (
     DecisionView,
     Review,
 )
-from advisor_tui.formatting import when
+from advisor_tui.formatting import DisplayTime
 from advisor_tui.supervision import (
     CHAIN_OK,
     chain_status,
@@ -31,6 +31,7 @@ from advisor_tui.supervision import (
     param_label,
 )
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._times import display_time
 
 
 def side_by_side(view: DecisionView) -> tuple[RenderableType, RenderableType]:
@@ -89,7 +90,7 @@ def why_and_situation(view: DecisionView) -> Text:
     return text
 
 
-def approval_and_reviews(view: DecisionView) -> RenderableType:
+def approval_and_reviews(view: DecisionView, times: DisplayTime) -> RenderableType:
     d = view.decision
     head = Text("Approval: ", style="bold")
     approval_style = {
@@ -111,7 +112,7 @@ def approval_and_reviews(view: DecisionView) -> RenderableType:
     table.add_column("note / proposed step", ratio=1)
     for review in view.reviews:
         table.add_row(
-            when(review.at),
+            times.moment(review.at),
             review.verdict.value.replace("_", " "),
             safe_text(review.reviewer_id, max_len=40),
             review_note(review),
@@ -164,7 +165,7 @@ class DecisionRecord(VerticalScroll):
         d = view.decision
         title = Text(f"{d.kind.value.capitalize()} ", style="bold")
         title.append(safe_text(d.action_label, "bold", 120))
-        title.append(f"   {when(d.decided_at)} UTC\n", style="bold")
+        title.append(f"   {display_time(self).moment(d.decided_at)}\n", style="bold")
         title.append("by ")
         title.append(safe_text(d.advisor_id, "bold", 60))
         title.append(" (")
@@ -177,7 +178,9 @@ class DecisionRecord(VerticalScroll):
         self.query_one("#record-said", Static).update(said)
         self.query_one("#record-done", Static).update(done)
         self.query_one("#record-why", Static).update(why_and_situation(view))
-        self.query_one("#record-reviews", Static).update(approval_and_reviews(view))
+        self.query_one("#record-reviews", Static).update(
+            approval_and_reviews(view, display_time(self))
+        )
         self.show_chain()
 
     def show_head(self, head: ChainHead | None, error: str | None = None) -> None:

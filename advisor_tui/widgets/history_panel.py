@@ -19,6 +19,7 @@ from advisor_tui.session import Session
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import BackendPanel
 from advisor_tui.widgets._table import FocusCachedTable
+from advisor_tui.widgets._times import display_time
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row,
@@ -100,10 +101,11 @@ class HistoryPanel(BackendPanel[HistoryPage]):
 
     def _append(self, page: HistoryPage) -> None:
         table = self.query_one("#history-table", DataTable)
+        times = display_time(self)
         # One batch per page: a single layout pass instead of one per row.
         table.add_rows(
             (
-                f"{event.at:%d %b %H:%M}",
+                times.short(event.at),
                 CHANNEL_SHORT.get(event.channel, event.channel.value),
                 {"inbound": "in", "outbound": "out"}.get(event.direction.value, "—"),
                 safe_text(event.summary, max_len=SUMMARY_WIDTH),
@@ -122,6 +124,7 @@ class HistoryPanel(BackendPanel[HistoryPage]):
         if self.query_text:
             filters.append(f'"{self.query_text}"')
         shown = f"{len(self.events):,} loaded" + (" · more below" if self.next_cursor else " · end")
+        shown += f" · times in {display_time(self).label}"
         where = f" · filter {' '.join(filters)}" if filters else ""
         foot = safe_text(shown + where + extra, max_len=200)
         self.query_one("#history-foot", Static).update(foot)

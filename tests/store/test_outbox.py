@@ -15,6 +15,7 @@ from decision_samples import make_decision
 from advisor_tui.clients import BackendError, DecisionsClient, RetryPolicy
 from advisor_tui.contract import Backend, Decision, DecisionKind, FaultSpec
 from advisor_tui.demo import create_demo_app
+from advisor_tui.formatting import DisplayTime
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.store.cli import EXIT_OK, EXIT_PROBLEM, cmd_list, cmd_status, cmd_sync
@@ -316,8 +317,13 @@ def test_cli_sync_status_and_list(store_path: Path, state: MockState, tmp_path: 
     out = io.StringIO()
     assert cmd_list(store_path, "cus-9", None, "delivered", out) == EXIT_OK
     lines = out.getvalue().splitlines()
-    assert lines[0].split()[:3] == ["SEQ", "DECIDED", "(UTC)"]
+    assert lines[0].split()[:3] == ["SEQ", "DECIDED", "CUSTOMER"]
     assert len(lines) == 3 and "decline" in lines[1] and lines[-1] == "1 decision(s)"
+    # The decided time is in the display zone and says which (UK by default).
+    assert lines[1].split()[3] in {"GMT", "BST"}
+    out = io.StringIO()
+    cmd_list(store_path, "cus-9", None, "delivered", out, times=DisplayTime.named("UTC"))
+    assert out.getvalue().splitlines()[1].split()[3] == "UTC"
     out = io.StringIO()
     assert cmd_list(store_path, None, "override", None, out) == EXIT_OK
     assert out.getvalue().splitlines()[-1] == "0 decision(s)"
