@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from advisor_tui.config import (
     write_default_config,
 )
 from advisor_tui.contract import ApprovalState, Backend, DecisionKind, ReviewState, Role
+from advisor_tui.formatting import day
 from advisor_tui.mock.flags import FAULT_KINDS, FlagError, parse_fault_flags
 
 DEMO_TOKENS = {role: f"demo-{role.value.replace('_', '-')}" for role in Role}
@@ -72,6 +74,14 @@ def _add_fault_flags(parser: argparse.ArgumentParser, decisions_db_default: str)
         help="extra scenario file (JSON or TOML); repeatable",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for faults (default 0)")
+    parser.add_argument(
+        "--as-of",
+        type=_story_week,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="replay the scenarios in the week nearest this date, keeping weekdays and times "
+        "of day (default: the scenarios' own dates, so figures never change)",
+    )
     parser.add_argument(
         "--latency",
         action="append",
@@ -437,11 +447,18 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     return settings
 
 
+def _story_week(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(12), tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-08") from None
+
+
 def _mock_state(args: argparse.Namespace) -> Any:
     from advisor_tui.mock.scenario import ScenarioError, load_state
 
     try:
-        state = load_state(args.scenario, seed=args.seed)
+        state = load_state(args.scenario, seed=args.seed, as_of=args.as_of)
         state.faults.update(parse_fault_flags(args.latency, args.fault))
         state.tmf_extensions = not getattr(args, "tmf_no_extensions", False)
     except (ScenarioError, FlagError) as error:
@@ -501,6 +518,8 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
     if protocol == Protocol.TMF.value:
         label = label.replace(")", ", TM Forum APIs)")
     state = _mock_state(args)
+    # The demo's clock is the story's (see advisor_tui.mock.scenario): say which day it is.
+    label += f" · story date {day(settings.display.times.local(state.clock()).date())}"
     with ExitStack() as stack:
         if getattr(args, "fresh", False):
             # A private directory: a fresh demo never wipes the log another
@@ -526,6 +545,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.is_demo:
         args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
+        args.as_of = None
         args.decisions_db, args.role = None, Role.ADVISOR.value
         return cmd_demo(args, label="DEMO (no backends configured)")
     from advisor_tui.session import LIVE, RunKind, RunMode

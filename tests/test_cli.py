@@ -94,6 +94,13 @@ def test_bad_fault_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown backend 'nowhere'" in capsys.readouterr().err
 
 
+def test_a_bad_as_of_date_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--as-of", "next tuesday"])
+    assert caught.value.code == 2
+    assert "'next tuesday' is not a date like 2026-04-08" in capsys.readouterr().err
+
+
 def test_bad_scenario_file_exits_2_naming_file_and_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

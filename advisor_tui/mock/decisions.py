@@ -140,7 +140,7 @@ def build_router(
                 f"{caller.id!r}; advisors record only their own decisions",
             )
         try:
-            receipt, created = store.record(decision, caller, state.clock())
+            receipt, created = store.record(decision, caller, state.wall_clock())
         except LedgerError as exc:
             raise _http_error(exc) from exc
         return _json(receipt, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -242,7 +242,7 @@ def build_router(
     def add_review(decision_id: IdText, review: ReviewCreate, caller: Caller) -> Response:
         _forbid_advisor(caller, "reviewing decisions")
         try:
-            stored, created = store.add_review(decision_id, review, caller, state.clock())
+            stored, created = store.add_review(decision_id, review, caller, state.wall_clock())
         except LedgerError as exc:
             raise _http_error(exc) from exc
         return _json(stored, status.HTTP_201_CREATED if created else status.HTTP_200_OK)

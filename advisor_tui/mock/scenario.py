@@ -14,9 +14,20 @@ Format (JSON, or TOML by the ``.toml`` extension), one ``ScenarioFile``::
         process_outcomes: {step_id: outcome},
     }]
 
-Every datetime is shifted by ``now - anchor`` when loaded, so a scenario reads
-the same ("service lost four days ago") on any day; plain dates (contract,
-price change) are not shifted. ``customer_id`` inside a customer's records
+Time. A file's ``anchor`` is the moment its story is told at: its "now". The
+mock's clock is **pinned** to the story, not to the real date: it starts at the
+anchor and runs on at real speed, so the seed scenarios give the same actions,
+ETAs and compensation (same weekdays, same rates, same bank holidays, same
+ombudsman rule) on whatever day the demo runs, and the demo says which date it
+is showing. Files with different anchors, or a request to replay the story in
+another week (``as_of``), are moved by **whole weeks** of UK wall-clock time, so
+weekdays and times of day stay true to the written texts ("2pm tomorrow",
+"Text (Sunday)"); every datetime *and* date in every contract model is moved
+(``move_by_weeks`` walks the models, so a new field is moved too). A replay in
+another week may then cross an April rate change or a bank holiday: that is the
+price of asking for it, and why the default is the story's own week.
+
+``customer_id`` inside a customer's records
 defaults to ``profile.id`` and ``fault_status.checked_at`` to the anchor, so
 files need not repeat them. Customer ids, advisor tokens and incident ids are
 unique across all files loaded together.
@@ -33,11 +44,12 @@ import random
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -322,27 +334,48 @@ def _check_unique(loaded: Sequence[tuple[_Source, ScenarioFile]]) -> None:
                     )
 
 
-def shift_times(value: _T, delta: timedelta) -> _T:
-    """``value`` with every datetime inside it moved by ``delta``; dates untouched."""
-    return _shift(value, delta)  # type: ignore[no-any-return]
+STORY_ZONE = ZoneInfo("Europe/London")
+"""The scenarios are UK stories: a move keeps their UK wall-clock times of day."""
+
+WEEK = timedelta(weeks=1)
 
 
-def _shift(value: Any, delta: timedelta) -> Any:
-    # datetime is a subclass of date, so it must be tested first; plain dates
-    # (contract terms, price changes) keep their calendar meaning.
+def weeks_between(start: datetime, end: datetime) -> int:
+    """The whole number of weeks that moves ``start`` nearest to ``end``."""
+    return round((end - start) / WEEK)
+
+
+def move_by_weeks(value: _T, weeks: int) -> _T:
+    """``value`` with every datetime and date inside it moved by ``weeks`` weeks.
+
+    Datetimes move in UK wall-clock time, so 08:00 on a Tuesday in June (BST)
+    lands on 08:00 on a Tuesday in December (GMT). Walks pydantic models,
+    lists, tuples and dicts, so any date field of any contract model moves.
+    """
+    if weeks == 0:
+        return value
+    return _move(value, timedelta(weeks=weeks))  # type: ignore[no-any-return]
+
+
+def _move(value: Any, delta: timedelta) -> Any:
+    # datetime is a subclass of date, so it must be tested first.
     if isinstance(value, datetime):
+        wall = value.astimezone(STORY_ZONE).replace(tzinfo=None) + delta
+        return wall.replace(tzinfo=STORY_ZONE).astimezone(value.tzinfo)
+    if isinstance(value, date):
         return value + delta
     if isinstance(value, BaseModel):
-        updates = {name: _shift(getattr(value, name), delta) for name in type(value).model_fields}
+        fields = type(value).model_fields
+        updates = {k: _move(v, delta) for k, v in vars(value).items() if k in fields}
         # model_copy skips validation, which is safe here: only aware datetimes
-        # changed, and they stay aware and UTC.
+        # and dates changed, and they keep their types and zones.
         return value.model_copy(update=updates)
     if isinstance(value, list):
-        return [_shift(v, delta) for v in value]
+        return [_move(v, delta) for v in value]
     if isinstance(value, tuple):
-        return tuple(_shift(v, delta) for v in value)
+        return tuple(_move(v, delta) for v in value)
     if isinstance(value, dict):
-        return {k: _shift(v, delta) for k, v in value.items()}
+        return {k: _move(v, delta) for k, v in value.items()}
     return value
 
 
@@ -353,11 +386,25 @@ def _history(customer: ScenarioCustomer, now: datetime) -> HistorySource:
     return ListHistory(customer.history)
 
 
-def _anchored_clock(now: datetime) -> Callable[[], datetime]:
-    # Starts at the given "now" and keeps running, so tests see the scenario's
-    # times while records made later still get later timestamps.
-    started = utcnow()
-    return lambda: now + (utcnow() - started)
+def story_clock(
+    story_now: datetime, wall_clock: Callable[[], datetime] = utcnow
+) -> Callable[[], datetime]:
+    """A clock that starts at ``story_now`` and runs at the speed of ``wall_clock``:
+    the scenario's times read as written, and records made later (notes,
+    follow-ups) still get later times."""
+    started = wall_clock()
+    return lambda: story_now + (wall_clock() - started)
+
+
+def story_now(scenarios: Sequence[ScenarioFile], as_of: datetime | None = None) -> datetime:
+    """The moment the loaded story is told at: the latest anchor, or, to replay it
+    in another week, that anchor moved by whole weeks nearest ``as_of``."""
+    if not scenarios:
+        return as_of if as_of is not None else utcnow()
+    latest = max(s.anchor for s in scenarios)
+    if as_of is None:
+        return latest
+    return move_by_weeks(latest, weeks_between(latest, as_of))
 
 
 def iter_sources(paths: Sequence[Path], include_seed: bool) -> Iterator[_Source]:
@@ -380,25 +427,29 @@ def load_state(
     paths: Sequence[Path] = (),
     *,
     include_seed: bool = True,
-    now: datetime | None = None,
+    as_of: datetime | None = None,
     seed: int = 0,
+    wall_clock: Callable[[], datetime] = utcnow,
 ) -> MockState:
     """The seed scenarios (unless ``include_seed=False``) plus ``paths``, as a MockState.
 
     Every file is validated and cross-checked before any state is built, so an
-    error leaves nothing half-loaded. ``now`` fixes the moment anchors map to
-    (tests); ``seed`` seeds the fault-injection random source.
+    error leaves nothing half-loaded. The clock is pinned to the story (see the
+    module docstring); ``as_of`` replays the story in the week nearest that
+    moment instead. ``wall_clock`` is the real clock, only ever used for how
+    much time has passed (and for the decisions log); ``seed`` seeds the
+    fault-injection random source.
     """
-    if now is not None and now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    moment = now if now is not None else utcnow()
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
     scenarios = load_scenarios(paths, include_seed=include_seed)
+    moment = story_now([s for _, s in scenarios], as_of)
 
     advisors: dict[str, Advisor] = {}
     incidents: dict[str, AreaIncident] = {}
     customers: dict[str, CustomerRecord] = {}
     for _, scenario in scenarios:
-        shifted = shift_times(scenario, moment - scenario.anchor)
+        shifted = move_by_weeks(scenario, weeks_between(scenario.anchor, moment))
         advisors.update({a.token: a.advisor for a in shifted.advisors})
         incidents.update({i.id: i for i in shifted.incidents})
         for customer in shifted.customers:
@@ -416,6 +467,7 @@ def load_state(
         advisors=advisors,
         customers=customers,
         incidents=incidents,
-        clock=_anchored_clock(moment) if now is not None else utcnow,
+        clock=story_clock(moment, wall_clock),
+        wall_clock=wall_clock,
         rng=random.Random(seed),
     )

@@ -66,6 +66,9 @@ class MockState:
         default_factory=lambda: {b: FaultSpec() for b in Backend}
     )
     clock: Callable[[], datetime] = utcnow
+    """The story's "now": customer data, faults and next actions are as of this."""
+    wall_clock: Callable[[], datetime] = utcnow
+    """The real time: the decisions log records when things really happened."""
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     # False: the TMF profile answers like a standard-only vendor, without our
     # extensions (advisor_tui.tmf.extensions), to show how the app degrades.

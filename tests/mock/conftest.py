@@ -1,7 +1,7 @@
 """Fixtures for the mock backends: seed state at a fixed moment, the app, a client.
 
-``NOW`` is the seed scenarios' anchor, so times in assertions read exactly as
-written in the scenario files.
+``NOW`` is the seed scenarios' anchor, where the mock's clock is pinned, so
+times in assertions read exactly as written in the scenario files.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ ADVISOR = {"Authorization": "Bearer demo-advisor"}
 
 @pytest.fixture
 def state() -> MockState:
-    return load_state(now=NOW)
+    return load_state()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 def make_state() -> MockState:
-    return MockState(advisors=dict(TOKENS), customers={}, clock=lambda: NOW)
+    return MockState(advisors=dict(TOKENS), customers={}, clock=lambda: NOW, wall_clock=lambda: NOW)
 
 
 _STEP_TITLES = {

@@ -97,12 +97,40 @@ def test_seed_loads_every_scenario(state: MockState) -> None:
     assert big.get("cus-bighistory-g100000") is None
 
 
-def test_times_shift_with_now_but_dates_do_not() -> None:
-    later = NOW + timedelta(days=200, hours=3)
-    base = load_state(now=NOW).customers["cus-outage"]
-    moved = load_state(now=later).customers["cus-outage"]
+class WallClock:
+    """A real-time clock a test can set."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_clock_is_pinned_to_the_story_whatever_the_real_date() -> None:
+    """The demo's "now" is the seed story's anchor (Thu 12 Jun 2025 10:00 UTC), on
+    any real date; real time only makes it run on."""
+    for today in (datetime(2026, 11, 29, 17, 0, tzinfo=UTC), datetime(2031, 4, 1, tzinfo=UTC)):
+        wall = WallClock(today)
+        state = load_state(wall_clock=wall)
+        assert state.clock() == NOW
+        wall.now = today + timedelta(minutes=5)
+        assert state.clock() == NOW + timedelta(minutes=5)
+        # The decisions log records real time, not story time.
+        assert state.wall_clock() == wall.now
+        record = state.customers["cus-outage"]
+        assert record.fault_status is not None
+        assert record.fault_status.service_lost_since == datetime(2025, 6, 8, 6, 40, tzinfo=UTC)
+
+
+def test_a_replay_moves_every_time_and_date_by_whole_weeks_of_uk_time() -> None:
+    # 200 days and 3 hours later is nearest to 29 weeks (203 days) later, and in
+    # winter: UK times of day stay (08:00 BST becomes 08:00 GMT, an hour later in UTC).
+    as_of = NOW + timedelta(days=200, hours=3)
+    base = load_state().customers["cus-outage"]
+    moved = load_state(as_of=as_of).customers["cus-outage"]
+    shift = timedelta(weeks=29, hours=1)
     assert base.fault_status and moved.fault_status
-    shift = later - NOW
     lost = base.fault_status.service_lost_since
     assert lost is not None
     assert moved.fault_status.service_lost_since == lost + shift
@@ -111,11 +139,48 @@ def test_times_shift_with_now_but_dates_do_not() -> None:
     )
     assert moved.history.latest(1)[0].at == base.history.latest(1)[0].at + shift
     assert moved.notes[0].at == base.notes[0].at + shift
-    assert moved.profile.contract.started_on == base.profile.contract.started_on == date(2024, 3, 2)
+    # Dates move too: a contract's dates and price changes keep their place in the story.
+    assert moved.profile.contract.started_on == date(2024, 3, 2) + timedelta(weeks=29)
+    rise = load_state(as_of=as_of).customers["cus-pricerise"].profile.contract.price_changes
+    assert [c.effective_from for c in rise] == [
+        date(2025, 3, 31) + timedelta(weeks=29),
+        date(2025, 7, 1) + timedelta(weeks=29),
+    ]
 
 
-def test_clock_starts_at_now_and_keeps_running() -> None:
-    state = load_state(now=NOW)
+def test_every_date_field_of_every_model_is_moved() -> None:
+    """Generated from the contract: a date or datetime field added to any model is
+    moved without anyone listing it."""
+    from pydantic import BaseModel
+
+    import advisor_tui.contract as contract
+    from advisor_tui.mock.scenario import move_by_weeks
+
+    models = [
+        m
+        for m in vars(contract).values()
+        if isinstance(m, type) and issubclass(m, BaseModel) and m is not BaseModel
+    ]
+    checked = 0
+    for model in models:
+        for name, field in model.model_fields.items():
+            text = str(field.annotation).lower()
+            value: object
+            if "datetime.datetime" in text or "awaredatetime" in text:
+                value = datetime(2025, 6, 12, 10, tzinfo=UTC)
+            elif "datetime.date" in text:
+                value = date(2025, 6, 12)
+            else:
+                continue
+            holder = model.model_construct(**{name: value})
+            moved = move_by_weeks(holder, 2)
+            assert getattr(moved, name) != value, f"{model.__name__}.{name} not moved"
+            checked += 1
+    assert checked > 20
+
+
+def test_story_clock_keeps_running() -> None:
+    state = load_state()
     first = state.clock()
     assert timedelta(0) <= first - NOW < timedelta(seconds=5)
     assert state.clock() >= first
@@ -132,10 +197,10 @@ def test_extra_file_json_and_toml(tmp_path: Path) -> None:
         'id = "adv-toml"\ndisplay_name = "T"\nrole = "advisor"\nteam = "X"\n'
         "[advisors.advisor.permissions]\nmax_goodwill_credit_pence = 0\n"
     )
-    state = load_state([extra, toml], now=NOW)
+    state = load_state([extra, toml])
     assert "cus-extra" in state.customers and SEED_IDS <= set(state.customers)
     assert state.advisors["toml-token"].id == "adv-toml"
-    only = load_state([extra], include_seed=False, now=NOW)
+    only = load_state([extra], include_seed=False)
     assert set(only.customers) == {"cus-extra"} and only.advisors == {}
 
 
@@ -159,12 +224,14 @@ def test_customer_ids_default_inside_records(tmp_path: Path) -> None:
             )
         ],
     }
-    state = load_state([write(tmp_path, "x.json", doc)], include_seed=False, now=NOW)
+    state = load_state([write(tmp_path, "x.json", doc)], include_seed=False)
     record = state.customers["cus-x"]
     assert record.history.latest(1)[0].customer_id == "cus-x"
     assert record.fault_status is not None and record.fault_status.customer_id == "cus-x"
-    # 09:00 at an anchor of 12:00 means three hours before now.
-    assert record.history.latest(1)[0].at == NOW - timedelta(hours=3)
+    # 09:00 at an anchor of 12:00 is three hours before the story's now.
+    anchor = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    assert record.history.latest(1)[0].at == anchor - timedelta(hours=3)
+    assert timedelta(0) <= state.clock() - anchor < timedelta(seconds=5)
 
 
 def test_bad_field_names_file_record_and_field(tmp_path: Path) -> None:
@@ -173,7 +240,7 @@ def test_bad_field_names_file_record_and_field(tmp_path: Path) -> None:
     doc = {"anchor": ANCHOR, "customers": [customer("cus-a"), customer("cus-b"), bad]}
     path = write(tmp_path, "broken.json", doc)
     with pytest.raises(ScenarioError) as caught:
-        load_state([path], now=NOW)
+        load_state([path])
     message = str(caught.value)
     assert str(path) in message
     assert "customers[2] (id=cus-bad)" in message
@@ -226,7 +293,7 @@ def test_each_bad_record_is_named(
     tmp_path: Path, doc: dict[str, Any], record: str, field: str
 ) -> None:
     with pytest.raises(ScenarioError) as caught:
-        load_state([write(tmp_path, "f.json", doc)], include_seed=False, now=NOW)
+        load_state([write(tmp_path, "f.json", doc)], include_seed=False)
     problems = caught.value.problems
     assert any(p.record == record and p.field.startswith(field) for p in problems), problems
 
@@ -277,7 +344,7 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
         tmp_path, "dup.json", {"anchor": ANCHOR, "customers": [customer("cus-outage")]}
     )
     with pytest.raises(ScenarioError) as caught:
-        load_state([dup_seed], now=NOW)
+        load_state([dup_seed])
     message = str(caught.value)
     assert "dup.json" in message and "cus-outage" in message and "seed:" in message
 
@@ -346,7 +413,7 @@ def test_missing_file(tmp_path: Path) -> None:
         load_state([tmp_path / "absent.json"])
 
 
-def test_now_must_be_aware() -> None:
+def test_as_of_must_be_aware() -> None:
     with pytest.raises(ValueError):
-        load_state(now=datetime(2025, 1, 1))
-    assert load_state(now=datetime(2025, 1, 1, tzinfo=UTC)).customers
+        load_state(as_of=datetime(2025, 1, 1))
+    assert load_state(as_of=datetime(2025, 1, 1, tzinfo=UTC)).customers

@@ -7,7 +7,6 @@ HTTP semantics, real JSON, real fault injection, no sockets and no sleeps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,6 @@ from advisor_tui.mock.state import MockState
 from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.store.decisions import DecisionStore
 
-FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 MODE = RunMode(RunKind.TEST, "DEMO: mock backends (test)")
 
 
@@ -55,7 +53,8 @@ def quick_settings(token: str = "demo-advisor", timeout: float = TIMEOUT) -> Set
 
 @pytest.fixture
 def mock_state() -> MockState:
-    return load_state(now=FIXED_NOW)
+    # As the demo runs it: pinned to the seed story's own week (Thu 12 Jun 2025).
+    return load_state()
 
 
 AppFactory = Callable[..., AdvisorApp]
