@@ -186,8 +186,10 @@ class mock_backends:  # noqa: N801 - used like a function, as contextlib's are
 
     ``scenarios``: extra scenario files (JSON or TOML, see the mock's scenario
     README); ``seed_scenarios=False`` leaves the bundled ones out. ``faults``:
-    see ``FaultsArg``. ``now`` fixes the moment the scenarios' times are
-    anchored to (the clock then runs on from it); ``seed`` seeds the fault
+    see ``FaultsArg``. The mock's clock is pinned to the scenarios' own story
+    (the seed's Thu 12 Jun 2025, running on from there), so answers never depend
+    on the real date; ``now`` replays the story in the week nearest that moment
+    instead (whole weeks, weekdays and UK times of day kept); ``seed`` seeds the fault
     dice. ``loopback=True`` serves on 127.0.0.1 with a free port instead of in
     process. ``decisions_db`` keeps the decisions backend in that SQLite file
     (default: in memory). ``role`` is whom ``mock.backends`` signs in as.
@@ -218,7 +220,7 @@ class mock_backends:  # noqa: N801 - used like a function, as contextlib's are
 
     def start(self) -> MockBackends:
         state = load_state(
-            self._scenarios, include_seed=self._seed_scenarios, now=self._now, seed=self._seed
+            self._scenarios, include_seed=self._seed_scenarios, as_of=self._now, seed=self._seed
         )
         state.faults.update(_initial_faults(self._faults))
         # The same composition `advisor-tui demo` runs: the mock plus the actions service.

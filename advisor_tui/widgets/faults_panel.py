@@ -24,7 +24,7 @@ from advisor_tui.contract import (
     FaultStatus,
     LineState,
 )
-from advisor_tui.formatting import DisplayTime, duration, hours
+from advisor_tui.formatting import LONDON, DisplayTime, duration, hours
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import RenderedPanel
 from advisor_tui.widgets._times import display_time
@@ -80,7 +80,7 @@ def resolution_line(fault: Fault, times: DisplayTime) -> Text:
     return text
 
 
-def render_fault(fault: Fault, times: DisplayTime) -> RenderableType:
+def render_fault(fault: Fault, times: DisplayTime = LONDON) -> RenderableType:
     resolved = fault.state is FaultState.RESOLVED
     parts: list[RenderableType] = []
     title = Text("Fault ", style="dim bold" if resolved else "bold")
@@ -120,7 +120,9 @@ def render_fault(fault: Fault, times: DisplayTime) -> RenderableType:
     return Group(*parts)
 
 
-def render_faults(status: FaultStatus, now: datetime, times: DisplayTime) -> RenderableType:
+def render_faults(
+    status: FaultStatus, now: datetime, times: DisplayTime = LONDON
+) -> RenderableType:
     parts: list[RenderableType] = []
     lines = Text()
     for service in status.services:

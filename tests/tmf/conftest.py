@@ -45,7 +45,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def state() -> MockState:
-    state = load_state(now=NOW)
+    state = load_state()  # pinned to the story: NOW
     state.faults = {b: FaultSpec() for b in Backend}
     return state
 
