@@ -34,6 +34,7 @@ from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
 from advisor_tui.mock.openapi import truthful_errors
 from advisor_tui.mock.state import MockState
+from advisor_tui.mock.story_date import StoryDateMiddleware
 
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body the mock reads (413 beyond): the largest valid one, a
@@ -204,6 +205,7 @@ def create_app(
         )
 
     app.add_middleware(FaultInjectionMiddleware, state=state, backends=served)
+    app.add_middleware(StoryDateMiddleware, clock=state.clock)
     # Added last, so outermost: an oversize body is refused before any latency
     # or fault is applied and before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)

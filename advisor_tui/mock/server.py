@@ -100,6 +100,8 @@ class BackgroundServer:
             self.app,
             log_level="warning",
             access_log=False,
+            # The mock states its own (story) clock in Date: see mock/story_date.py.
+            date_header=False,
             timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_S),
         )
         quiet_dropped_requests()
@@ -163,7 +165,11 @@ def serve(
     """
     sock = bind(host, port)
     config = uvicorn.Config(
-        app, log_level="info", timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_S)
+        app,
+        log_level="info",
+        timeout_graceful_shutdown=int(GRACEFUL_SHUTDOWN_S),
+        # The mock states its own (story) clock in Date: see mock/story_date.py.
+        date_header=False,
     )
     quiet_dropped_requests()
     if announce is not None:

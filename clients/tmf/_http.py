@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -28,11 +30,24 @@ def list_adapter(item_type: Any) -> TypeAdapter[Any]:
     return TypeAdapter(list[item_type])
 
 
+def _http_date(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None  # a malformed Date is no statement of the server's clock
+    return moment if moment.tzinfo is not None else None
+
+
 class TmfHttp(BackendHttp):
     """Base of the TMF adapters."""
 
     page_size = 100
     """Items asked for per request when following paging to the end."""
+
+    server_date: datetime | None = None
+    """The ``Date`` of the latest list answer: the server's clock, when it said."""
 
     async def tmf_get(self, url: str, item_type: Any, fields: Sequence[str] = ()) -> Any:
         """One resource by its path; ``item_type`` is a model or an annotated union."""
@@ -57,6 +72,7 @@ class TmfHttp(BackendHttp):
         items: list[Any] = await self._call(
             "GET", url, list_adapter(item_type), params=query, response_headers=headers
         )
+        self.server_date = _http_date(headers.get("date"))
         return items, self._total(headers)
 
     async def tmf_list(

@@ -84,7 +84,7 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
             raise ContractViolation.from_validation(self.backend, exc) from None
 
     async def _status(self, customer_id: str) -> FaultStatus:
-        checked_at = utcnow()
+        asked_at = utcnow()
         by_customer = {"relatedParty.id": customer_id}
         # Three independent APIs: ask them at once, not one after another.
         services, tickets, visits = await asyncio.gather(
@@ -92,6 +92,8 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
             self.tmf_list(base.TROUBLE_TICKET, AnyTroubleTicket, by_customer),
             self.tmf_list(base.APPOINTMENT, Appointment, by_customer),
         )
+        # TMF bodies carry no "as of": the server's Date says when this was true.
+        checked_at = self.server_date or asked_at
         faults = [self._fault(t) for t in tickets]
         incident_ids = list(dict.fromkeys(i for f in faults if (i := f.incident_id)))
         problems = (

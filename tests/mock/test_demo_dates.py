@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from advisor_tui.contract import Backend, NextActions, routes
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 
 from .conftest import ADVISOR, NOW
@@ -39,7 +39,7 @@ TODAYS = (
 async def actions_on(today: datetime) -> dict[str, Any]:
     """Every seed customer's next actions and fault status as served on ``today``."""
     state = load_state(wall_clock=WallClock(today))
-    transport = httpx.ASGITransport(app=create_app(state))
+    transport = httpx.ASGITransport(app=create_demo_app(state))
     served: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         for customer_id in sorted(SEED_IDS):

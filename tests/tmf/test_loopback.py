@@ -17,7 +17,7 @@ from tests.tmf.conftest import NOW, settings
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    with BackgroundServer(create_app(load_state(now=NOW))) as server:
+    with BackgroundServer(create_app(load_state())) as server:
         yield server.base_url
 
 
