@@ -58,8 +58,8 @@ async def screen_text(app: AdvisorApp, query: str) -> dict[str, str]:
 async def test_the_tmf_screen_shows_the_same_facts_as_the_native_one(
     query: str, tmp_path: Path
 ) -> None:
-    # The mock's clock is the real one, as in the demo, so "days without service"
-    # is counted from the same moment on both screens.
+    # The mock's clock is the story's, stated in every answer's Date, so "days
+    # without service" is counted from the same moment on both screens.
     state = load_state()
     native = await screen_text(app_on(state, "native", tmp_path / "n.sqlite3"), query)
     tmf = await screen_text(app_on(state, "tmf", tmp_path / "t.sqlite3"), query)
