@@ -1,0 +1,75 @@
+"""Supervisor review without a UI, one module per concern.
+
+- ``filters``: which decisions (``DecisionQuery``, typed day bounds, paging);
+- ``outcome``: what a decision did, in words;
+- ``chain``: whether a record still hashes to what the server chained;
+- ``figures``: override rates of a period, shaped for display;
+- ``export``: every matching decision from the backend as CSV or JSON Lines.
+
+The review screen and ``decisions export --source server`` share them, so a
+filter means the same thing on screen and in a spreadsheet. No Textual here.
+"""
+
+from advisor_tui.supervision.chain import (
+    CHAIN_BROKEN,
+    CHAIN_OK,
+    chain_intact,
+    chain_status,
+    head_status,
+)
+from advisor_tui.supervision.export import (
+    EXPORT_PAGE,
+    SERVER_CSV_COLUMNS,
+    export_server,
+    iter_decisions,
+    server_csv_row,
+    server_jsonl_record,
+)
+from advisor_tui.supervision.figures import (
+    PERIODS,
+    FiguresSummary,
+    daily_rates,
+    percent,
+    period_since,
+    ranked,
+    summarise,
+)
+from advisor_tui.supervision.filters import (
+    DecisionQuery,
+    day_bounds,
+    list_page,
+    parse_day,
+)
+from advisor_tui.supervision.outcome import (
+    done_summary,
+    format_param,
+    param_label,
+)
+
+__all__ = [
+    "CHAIN_BROKEN",
+    "CHAIN_OK",
+    "EXPORT_PAGE",
+    "PERIODS",
+    "SERVER_CSV_COLUMNS",
+    "DecisionQuery",
+    "FiguresSummary",
+    "chain_intact",
+    "chain_status",
+    "daily_rates",
+    "day_bounds",
+    "done_summary",
+    "export_server",
+    "format_param",
+    "head_status",
+    "iter_decisions",
+    "list_page",
+    "param_label",
+    "parse_day",
+    "percent",
+    "period_since",
+    "ranked",
+    "server_csv_row",
+    "server_jsonl_record",
+    "summarise",
+]
