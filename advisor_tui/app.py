@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -22,6 +22,7 @@ from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.confirm import ConfirmScreen
 from advisor_tui.screens.decision_form import DecisionForm
 from advisor_tui.screens.event_detail import EventDetailScreen
+from advisor_tui.screens.help import HelpScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
@@ -48,8 +49,22 @@ def log_traceback(path: Path, what: str, error: BaseException | None) -> None:
         log.write(entry)
 
 
+APP_BINDINGS: list[BindingType] = [
+    # Textual's own ctrl+q, shown: a person must be able to see how to leave.
+    Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    # f1 too: in a text box "?" is a character, f1 still opens the help.
+    Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key on this screen"),
+]
+
+
+class _AppKeys:
+    BINDINGS = APP_BINDINGS
+
+
 BINDING_OWNERS: tuple[type, ...] = (
+    _AppKeys,
     AdvisorScreen,
+    HelpScreen,
     ConfirmScreen,
     PickCustomerScreen,
     EventDetailScreen,
@@ -66,6 +81,7 @@ def validate_session_keymap(keymap: dict[str, str]) -> dict[str, str]:
 
 class AdvisorApp(App[None]):
     TITLE = "Advisor TUI"
+    BINDINGS = APP_BINDINGS
 
     def __init__(self, session: Session, *, log_path: Path | None = None) -> None:
         super().__init__()
@@ -135,10 +151,20 @@ class AdvisorApp(App[None]):
         self._stop_delivery.set()
         await self.session.aclose()
 
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         # Every described binding of the screen is also a palette command, so
-        # an advisor who forgets a key can type what they want instead.
+        # an advisor who forgets a key can type what they want instead; the key
+        # shown is the one in force, remapped or not.
+        keys = {
+            active.binding.id: self.get_key_display(active.binding)
+            for active in screen.active_bindings.values()
+            if active.binding.id
+        }
         for binding in screen.BINDINGS:
             if not (isinstance(binding, Binding) and binding.description):
                 continue
@@ -147,6 +173,6 @@ class AdvisorApp(App[None]):
             if screen.check_action(binding.action, ()) is True:
                 yield SystemCommand(
                     binding.description,
-                    f"key {binding.key}",
+                    f"key {keys.get(binding.id or '', binding.key)}",
                     partial(screen.run_action, binding.action),
                 )

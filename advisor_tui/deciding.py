@@ -109,6 +109,19 @@ class Approval:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
 
+def allowed_without_approval(spec: ParameterSpec, advisor: Advisor) -> tuple[int, int] | None:
+    """The range a capped value may take without approval: from the action's
+    minimum (what the process gives anyway) to that plus the advisor's limit;
+    None if the advisor's permissions do not cap this parameter."""
+    if spec.permission_limit is None:
+        return None
+    limit = getattr(advisor.permissions, spec.permission_limit, None)
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return None
+    base = spec.minimum or 0
+    return base, base + limit
+
+
 def _approver_above(role: Role) -> Role:
     return Role.TEAM_LEAD if role is Role.ADVISOR else Role.SUPERVISOR
 
@@ -128,17 +141,21 @@ def approval_needed(
         reasons.append(f"overriding {step.id} ('{step.outcome}') is beyond your permission")
     for name, value in changed.items():
         spec = action.parameter(name)
-        if spec is None or spec.permission_limit is None or not isinstance(value, int):
+        if spec is None or not isinstance(value, int) or isinstance(value, bool):
             continue
-        limit = getattr(advisor.permissions, spec.permission_limit, None)
-        if isinstance(limit, int) and not isinstance(limit, bool):
-            # The limit caps what the advisor gives above the action's minimum
-            # (what the process must give anyway): paying owed compensation
-            # never needs approval, a goodwill credit counts from zero.
-            if value - (spec.minimum or 0) > limit:
+        allowed = allowed_without_approval(spec, advisor)
+        # The limit caps what the advisor gives above the action's minimum
+        # (what the process must give anyway): paying owed compensation never
+        # needs approval, a goodwill credit counts from zero.
+        if allowed is not None and value > allowed[1]:
+            base, top = allowed
+            if base:
                 reasons.append(
-                    f"{spec.label} {pounds(value)} is above your limit of {pounds(limit)}"
+                    f"{spec.label} {pounds(value)} is more than your {pounds(top - base)} "
+                    f"above the {pounds(base)} owed (up to {pounds(top)} without approval)"
                 )
+            else:
+                reasons.append(f"{spec.label} {pounds(value)} is above your limit of {pounds(top)}")
     if not reasons:
         return Approval(False)
     return Approval(True, _approver_above(advisor.role), tuple(reasons))

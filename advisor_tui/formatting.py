@@ -118,6 +118,11 @@ def hours(delta: timedelta) -> str:
     return f"{total:+d} h"
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 decision', '2 decisions', '1,204 overrides'."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def duration(delta: timedelta) -> str:
     """'4 days 3 h', '5 h', '12 min' — the largest two units that matter."""
     seconds = int(delta.total_seconds())

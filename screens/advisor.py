@@ -46,9 +46,23 @@ from advisor_tui.widgets import (
     StatusBar,
 )
 from advisor_tui.widgets._workers import BackendCalls
-from advisor_tui.widgets.footer import StableFooter
+from advisor_tui.widgets.footer import KeyFooter
 
 PANEL_IDS = ("customer", "history", "faults", "actions")
+# What the footer shows first when it cannot show everything (? lists the rest).
+FOOTER_PRIORITY = (
+    "screen.search",
+    "screen.accept",
+    "screen.decline",
+    "screen.override",
+    "screen.retry",
+    "screen.channel",
+    "screen.search_history",
+    "screen.recent",
+    "screen.review",
+    "screen.retry_failed",
+    "screen.reload",
+)
 RECENT_MAX = 10
 
 
@@ -135,7 +149,7 @@ class AdvisorScreen(BackendCalls, Screen[None]):
             yield FaultsPanel(self.session, id="faults")
             yield HistoryPanel(self.session, id="history")
             yield ActionsPanel(self.session, id="actions")
-        yield StableFooter()
+        yield KeyFooter(priority=FOOTER_PRIORITY)
 
     def on_mount(self) -> None:
         self._mark_current("customer")

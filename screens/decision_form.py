@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
@@ -23,17 +23,21 @@ from advisor_tui.contract import (
     Decision,
     DecisionKind,
     NextAction,
+    ParameterSpec,
+    ParamType,
     ParamValue,
     ReasonCode,
     ReasonUse,
 )
 from advisor_tui.deciding import (
     InputError,
+    allowed_without_approval,
     approval_needed,
     build_decision,
     format_parameter,
     parse_parameter,
 )
+from advisor_tui.formatting import pounds
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets.actions_panel import format_value
@@ -68,9 +72,17 @@ class DecisionForm(ModalScreen[Decision | None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     DecisionForm .row { height: 3; }
-    DecisionForm .row Label { width: 24; padding: 1 1 0 0; }
+    DecisionForm .row Label { width: 28; padding: 1 1 0 0; }
     DecisionForm .row Input, DecisionForm .row Select { width: 1fr; }
-    DecisionForm #decision-error { color: $error; height: auto; }
+    DecisionForm .range { color: $text-muted; padding: 0 0 0 28; }
+    /* Docked, so the error and how to confirm stay in sight however far the
+       fields scroll on an 80x24 terminal. */
+    DecisionForm #decision-foot {
+        dock: bottom; height: auto; background: $surface; border-top: solid $accent;
+    }
+    DecisionForm #decision-error, DecisionForm #decision-reason-error {
+        color: $error; height: auto;
+    }
     DecisionForm #decision-approval { color: $warning; height: auto; }
     DecisionForm .hint { color: $text-muted; }
     """
@@ -95,6 +107,8 @@ class DecisionForm(ModalScreen[Decision | None]):
         use = ReasonUse.DECLINE if kind is DecisionKind.DECLINE else ReasonUse.OVERRIDE
         self.codes = [c for c in reason_codes if use in c.applies_to]
         self.reason_error = reason_error
+        # Each text box's value when confirm was last pressed.
+        self._confirmed: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         action, step = self.action, self.action.process_step
@@ -111,12 +125,15 @@ class DecisionForm(ModalScreen[Decision | None]):
             for spec in action.parameters:
                 if self.kind is DecisionKind.OVERRIDE and spec.editable:
                     with Horizontal(classes="row"):
-                        yield Label(safe_text(spec.label, max_len=24))
+                        yield Label(safe_text(spec.label, max_len=26))
                         yield Input(
                             self.draft.parameters.get(spec.name, format_parameter(spec)),
                             id=f"param-{spec.name}",
                             classes="param",
                         )
+                    allowed = self._allowed(spec)
+                    if allowed:
+                        yield Static(allowed, classes="range")
                 else:
                     line = Text("  ")
                     line.append(safe_text(spec.label, "bold", 40))
@@ -149,9 +166,29 @@ class DecisionForm(ModalScreen[Decision | None]):
                         placeholder="Optional: something else entirely",
                         id="alternative",
                     )
-            yield Static(id="decision-approval")
-            yield Static(safe_text(self.reason_error or "", max_len=200), id="decision-error")
-            yield Static("ctrl+s confirms · Esc cancels and keeps what you typed", classes="hint")
+            with Vertical(id="decision-foot"):
+                yield Static(id="decision-approval")
+                yield Static(
+                    safe_text(self.reason_error or "", max_len=300), id="decision-reason-error"
+                )
+                yield Static(id="decision-error")
+                yield Static(
+                    "ctrl+s confirms · Esc cancels and keeps what you typed", classes="hint"
+                )
+
+    def _allowed(self, spec: ParameterSpec) -> str:
+        """The range a value may take, and how far without approval, in its unit."""
+        show = pounds if spec.type is ParamType.PENCE else str
+        parts: list[str] = []
+        allowed = allowed_without_approval(spec, self.advisor)
+        if allowed is not None:
+            low, high = allowed
+            parts.append(f"{show(low)}–{show(high)} without approval")
+        if spec.minimum is not None and allowed is None:
+            parts.append(f"at least {show(spec.minimum)}")
+        if spec.maximum is not None:
+            parts.append(f"at most {show(spec.maximum)}")
+        return " · ".join(parts)
 
     def on_mount(self) -> None:
         first = self.query("Input, Select").first() if self.query("Input, Select") else None
@@ -164,6 +201,11 @@ class DecisionForm(ModalScreen[Decision | None]):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         widget_id = event.input.id or ""
+        # What was wrong is about the value as confirmed: once it is edited,
+        # never leave the old error beside the new state.
+        if self._confirmed.get(widget_id, event.value) != event.value:
+            self._confirmed = {}
+            self.query_one("#decision-error", Static).update("")
         if widget_id.startswith("param-"):
             self.draft.parameters[widget_id.removeprefix("param-")] = event.value
         elif widget_id == "free_text":
@@ -220,6 +262,7 @@ class DecisionForm(ModalScreen[Decision | None]):
 
     def action_confirm(self) -> None:
         self._sync_draft()
+        self._confirmed = {box.id or "": box.value for box in self.query(Input)}
         error = self.query_one("#decision-error", Static)
         try:
             decision = build_decision(

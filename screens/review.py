@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
 from advisor_tui.contract import (
     Advisor,
@@ -34,7 +34,7 @@ from advisor_tui.contract import (
     ReviewState,
     utcnow,
 )
-from advisor_tui.formatting import DisplayTime
+from advisor_tui.formatting import DisplayTime, plural
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
 from advisor_tui.supervision import (
@@ -47,6 +47,7 @@ from advisor_tui.supervision import (
 from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import FiguresPanel, ReviewFilters, StatusBar
 from advisor_tui.widgets._workers import BackendCalls
+from advisor_tui.widgets.footer import KeyFooter
 
 PAGE_SIZE = 50
 # Fetch the next page when the cursor is this close to the last loaded row, so
@@ -200,7 +201,7 @@ class ReviewScreen(BackendCalls, Screen[None]):
                 yield Static(id="review-foot")
             with TabPane("2 Figures", id="figures"):
                 yield FiguresPanel(id="figures-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).advisor = self.reviewer
@@ -301,7 +302,10 @@ class ReviewScreen(BackendCalls, Screen[None]):
         if self.loading and not self.views:
             head = "Loading decisions…"
         else:
-            head = f"{len(self.views):,} of {self.total:,} decisions loaded"
+            if len(self.views) == self.total:
+                head = plural(self.total, "decision")
+            else:
+                head = f"{len(self.views):,} of {plural(self.total, 'decision')} loaded"
             head += " · more below" if self.next_cursor else " · end of list"
         foot = Text(head, style="bold")
         foot.append(" · newest first · filters: ")

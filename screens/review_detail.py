@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from ulid import ULID
 
 from advisor_tui.clients.errors import BackendError, Conflict
@@ -36,6 +36,7 @@ from advisor_tui.text import safe_text
 from advisor_tui.widgets import DecisionRecord
 from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets._workers import BackendCalls
+from advisor_tui.widgets.footer import KeyFooter
 
 VIEW_GROUP = "detail-view"
 HEAD_GROUP = "detail-head"
@@ -149,7 +150,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
                     yield Input(id="detail-note", placeholder="note to the advisor")
                 yield Static("Ctrl+S sends · Esc cancels (keeps what you typed)", classes="hint")
             yield Static(id="detail-message")
-            yield Footer()
+            yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -36,6 +36,8 @@ PAST = {
 
 
 def format_value(spec: ParameterSpec, times: DisplayTime = LONDON) -> str:
+    if isinstance(spec.value, bool):
+        return "yes" if spec.value else "no"
     if spec.type is ParamType.PENCE and isinstance(spec.value, int):
         return pounds(spec.value)
     if spec.type is ParamType.DATETIME and isinstance(spec.value, str):

@@ -38,9 +38,10 @@ def render_customer(profile: CustomerProfile, times: DisplayTime = LONDON) -> Re
     flags: list[Text] = []
     if circ.vulnerable:
         flags.append(Text("VULNERABLE", style="bold reverse red"))
-    if circ.works_from_home:
-        flags.append(Text("works from home", style="bold yellow"))
     notes = [*circ.vulnerability_notes, *circ.needs]
+    # Said once: a note that already says it ("Wife works from home") makes the flag repeat it.
+    if circ.works_from_home and not any("works from home" in n.lower() for n in notes):
+        flags.append(Text("works from home", style="bold yellow"))
     if flags or notes:
         line = Text("Circumstances: ", style="bold")
         for flag in flags:
@@ -53,7 +54,8 @@ def render_customer(profile: CustomerProfile, times: DisplayTime = LONDON) -> Re
     products = Table(box=None, show_header=True, pad_edge=False, expand=True)
     products.add_column("Product", ratio=3)
     products.add_column("Number", ratio=2)
-    products.add_column("£/month", justify="right", ratio=1)
+    # Never cut a price: the column is as wide as its widest amount.
+    products.add_column("£/month", justify="right", no_wrap=True, min_width=9)
     for product in profile.products:
         products.add_row(
             safe_text(product.name, max_len=60),

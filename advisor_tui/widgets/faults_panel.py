@@ -10,7 +10,7 @@ Every time is in the session's display zone, with the zone named.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -24,7 +24,7 @@ from advisor_tui.contract import (
     FaultStatus,
     LineState,
 )
-from advisor_tui.formatting import LONDON, DisplayTime, duration, hours
+from advisor_tui.formatting import LONDON, DisplayTime, duration
 from advisor_tui.text import safe_text
 from advisor_tui.widgets._panel import RenderedPanel
 from advisor_tui.widgets._times import display_time
@@ -48,12 +48,12 @@ def eta_warning(fault: Fault) -> str | None:
     automatic = sum(1 for change in fault.eta_history[1:] if change.automatic)
     how = " (all automatic)" if automatic == moves else ""
     times = "time" if moves == 1 else "times"
+    slip = fault.eta_slip
+    later = "later" if slip >= timedelta(0) else "earlier"
+    moved = f"ETA moved {moves} {times}{how}, {duration(abs(slip))} {later} than first promised"
     if fault.state is FaultState.RESOLVED:
-        return f"ETA moved {moves} {times}{how}, {hours(fault.eta_slip)} since first promised"
-    return (
-        f"ETA moved {moves} {times}{how}, {hours(fault.eta_slip)} since first promised;"
-        " do not quote as firm"
-    )
+        return moved
+    return moved + "; do not quote as firm"
 
 
 def resolution_line(fault: Fault, times: DisplayTime) -> Text:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from advisor_tui.contract import RateBucket, RepeatedOverride
+from advisor_tui.formatting import plural
 from advisor_tui.supervision import FiguresSummary, percent
 from advisor_tui.text import safe_text
 
@@ -122,7 +123,7 @@ class FiguresPanel(VerticalScroll):
             head.append(safe_text(team, "bold", 60))
         head.append(" · p changes the period\n")
         head.append(
-            f"{summary.decisions:,} decisions, {summary.overrides:,} overrides: "
+            f"{plural(summary.decisions, 'decision')}, {plural(summary.overrides, 'override')}: "
             f"override rate {percent(summary.rate)}",
             style="bold",
         )

@@ -79,7 +79,10 @@ class StatusBar(Static):
         self.update(self.render_status())
 
     def render_status(self) -> Text:
-        wide = self.size.width == 0 or self.size.width >= WIDE
+        """Who, mode, lights and the undelivered count always; the demo's log and
+        why a light is red only where the line has room for them."""
+        width = self.size.width - 2 if self.size.width else 200
+        wide = width >= WIDE - 2
         text = Text()
         if self.advisor is not None:
             text.append(safe_text(self.advisor.display_name, "bold", 40 if wide else 18))
@@ -95,27 +98,34 @@ class StatusBar(Static):
         text.append(
             safe_text(self.mode.label if wide else self.mode.kind.value.upper(), mode_style)
         )
-        if wide and self.mode.decision_log is not None:
-            text.append(" log ", style="dim")
-            text.append(safe_text(short_path(self.mode.decision_log), "dim", 60))
-        text.append("  ")
+        tail = Text("  ")
+        problems: list[str] = []
         for backend, health in self.health().items():
             symbol, style = LIGHTS[health.state]
-            text.append(symbol, style=style)
-            text.append(f"{backend.value if wide else SHORT_NAMES[backend]} ")
+            tail.append(symbol, style=style)
+            tail.append(f"{backend.value if wide else SHORT_NAMES[backend]} ")
+            if health.state is HealthState.DOWN and health.reason:
+                problems.append(health.reason)
         outbox = self.outbox()
         if outbox is not None:
+            label = "undelivered" if wide else "undeliv."
+            style = "yellow" if outbox.pending else "green"
             if outbox.failing:
-                style, label = (
-                    "bold red",
-                    "undelivered, delivery failing" if wide else "undeliv. FAILING",
-                )
-            else:
-                style, label = (
-                    ("yellow" if outbox.pending else "green"),
-                    "undelivered" if wide else "undeliv.",
-                )
-            text.append(f" {outbox.pending} {label}", style=style)
+                style, label = "bold red", label + (", delivery failing" if wide else " FAILING")
+            tail.append(f" {outbox.pending} {label}", style=style)
             if outbox.rejected:
-                text.append(f" {outbox.rejected} rejected", style="bold red")
+                tail.append(f" {outbox.rejected} rejected", style="bold red")
+        room = width - text.cell_len - tail.cell_len
+        log = self.mode.decision_log
+        if log is not None and wide:
+            where = Text(" log ", style="dim")
+            where.append(safe_text(short_path(log), "dim", 80))
+            if where.cell_len <= room:
+                text.append(where)
+                room -= where.cell_len
+        text.append(tail)
+        if problems and room > 10:
+            why = Text("  ⚠ ", style="bold red")
+            why.append(safe_text("; ".join(dict.fromkeys(problems)), "red", max(room - 4, 1)))
+            text.append(why)
         return text

@@ -26,7 +26,7 @@ async def test_outage_customer_fills_all_four_panels(make_app: AppFactory) -> No
         assert "works from home" in customer
         assert "Fibre 2 (up to 74 Mb)" in customer
         faults = visible_text(pilot, "faults")
-        assert "ETA moved 3 times (all automatic), +72 h since first promised" in faults
+        assert "ETA moved 3 times (all automatic), 3 days later than first promised" in faults
         assert "do not quote as firm" in faults
         assert "CABLE THEFT" in faults
         assert "NO SHOW" in faults
