@@ -34,6 +34,12 @@ typecheck: $(STAMP)
 	cd $(TYPECHECK_DIR) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
 		--cache-dir $(CURDIR)/.mypy_cache -p advisor_tui
 
+# The decisions service's tests also run on PostgreSQL when ADVISOR_TUI_TEST_POSTGRES
+# names a server (make test ADVISOR_TUI_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/test;
+# .ci/run sets it and fails if postgres cannot be reached). Without it they are
+# skipped, and pytest's summary says so and how to run them.
+export ADVISOR_TUI_TEST_POSTGRES
+
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
 

@@ -193,9 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     from advisor_tui.scripting.call import add_call_parser
 
     add_call_parser(sub)
+    serve = sub.add_parser("serve", help="run a deployable backend service")
+    serve_sub = serve.add_subparsers(dest="serve_command", metavar="SERVICE", required=True)
     from advisor_tui.services.actions import serve as serve_actions
+    from advisor_tui.services.decisions import cli as decisions_service
 
-    serve_actions.add_parser(sub)
+    serve_actions.add_parser(serve_sub)
+    decisions_service.add_parser(serve_sub)
     return parser
 
 
@@ -286,7 +290,19 @@ def _add_decisions_parser(sub: Any) -> None:
         metavar="URL",
         help="deliver to a running 'advisor-tui mock serve' at URL (its root) instead of config",
     )
-    dsub.add_parser("verify", help="check the hash chain; exit 1 naming the first broken record")
+    verify = dsub.add_parser(
+        "verify", help="check the hash chain; exit 1 naming the first broken record"
+    )
+    verify.add_argument(
+        "--server",
+        default=None,
+        metavar="URL",
+        help="also compare with the decisions service's chain at URL, sequence by sequence",
+    )
+    audit = dsub.add_parser(
+        "audit", help="have the decisions service recompute every advisor's chain (reviewers)"
+    )
+    audit.add_argument("--server", required=True, metavar="URL", help="the decisions service")
     export = dsub.add_parser(
         "export",
         help="export decisions as CSV or JSON Lines, from the local log or the decisions backend",
@@ -353,7 +369,13 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     if command == "status":
         return store_cli.cmd_status(store_path, sys.stdout, times=settings.display.times)
     if command == "verify":
-        return store_cli.cmd_verify(store_path, sys.stdout)
+        local = store_cli.cmd_verify(store_path, sys.stdout)
+        if args.server is None or local == store_cli.EXIT_USAGE:
+            return local
+        server = store_cli.cmd_verify_server(store_path, _service_client(args.server, settings))
+        return max(local, server)
+    if command == "audit":
+        return store_cli.cmd_audit(_service_client(args.server, settings))
     if command == "export" and args.source == "server":
         return _export_from_server(args, settings)
     if command == "export":
@@ -379,6 +401,15 @@ def _decisions_client(args: argparse.Namespace, settings: Settings) -> Any:
             "--mock-url (e.g. a running advisor-tui mock serve), or use the demo's screens"
         )
     return Backends.from_settings(settings, base_url=args.base_url).decisions
+
+
+def _service_client(url: str, settings: Settings) -> Any:
+    """A client for the decisions service at ``url`` itself (not a mock-style base)."""
+    from advisor_tui.clients import DecisionsClient, http_timeout, retry_policy
+
+    return DecisionsClient(
+        url, token=settings.token, timeout=http_timeout(settings), retry=retry_policy(settings)
+    )
 
 
 def _export_from_server(args: argparse.Namespace, settings: Settings) -> int:
@@ -533,12 +564,30 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
         # so a restarted demo (as another role) still sees what was decided.
         decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
         tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
-        app = create_demo_app(state, decisions_db=decisions_db, tmf=tmf)
+        app = create_demo_app(state, decisions_db=decisions_db, tmf=tmf, insecure_demo_tokens=False)
         server = stack.enter_context(BackgroundServer(app))
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         print(f"demo: decisions logged in {store_path}", file=sys.stderr)
         mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
+        # Sign in as the real flow does: the demo credential buys a signed JWT
+        # from the identity backend, which every backend then verifies.
+        token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
+        settings = _settings(args, token=token)
         return _run_app(settings, base_url=server.base_url, mode=mode, store_path=store_path)
+
+
+def _demo_signed_token(base_url: str, credential: str) -> SecretStr:
+    import httpx
+
+    from advisor_tui.contract import TokenGrant, routes
+
+    response = httpx.post(
+        base_url + routes.PREFIXES[Backend.IDENTITY] + routes.TOKEN,
+        headers={"Authorization": f"Bearer {credential}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return SecretStr(TokenGrant.model_validate_json(response.content).access_token)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -708,6 +757,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_call(args)
         if command == "serve":
+            if args.serve_command == "decisions":
+                from advisor_tui.services.decisions.cli import cmd_serve_decisions
+
+                return cmd_serve_decisions(args)
             return cmd_serve(args)
         parser.error(f"unknown command {command}")
     except (ConfigError, UsageError) as error:

@@ -73,11 +73,14 @@ def create_demo_app(
     rules: RuleSettings | None = None,
     upstream_deadline: float = DEMO_UPSTREAM_DEADLINE,
     tmf: frozenset[Backend] = frozenset(),
+    insecure_demo_tokens: bool = True,
 ) -> FastAPI:
-    """Every backend the app needs, over ``state``: the mock's plus the real actions service.
+    """Every backend the app needs, over ``state``: the mock's plus the real actions service
+    (and the real decisions service, which the mock app wires itself).
 
     ``upstream_deadline`` must stay below the app's client timeout (tests with
-    short client timeouts pass a shorter one).
+    short client timeouts pass a shorter one). ``insecure_demo_tokens=False`` (the
+    demo) makes the decisions service take only signed tokens.
     """
     # ``tmf``: the backends the actions service reads as TM Forum APIs, as the app does.
     service = demo_actions_service(state, rules, upstream_deadline, tmf)
@@ -86,6 +89,7 @@ def create_demo_app(
         backends=backends,
         decisions_db=decisions_db,
         services={Backend.ACTIONS: build_router(service)},
+        insecure_demo_tokens=insecure_demo_tokens,
     )
     app.state.actions_service = service
     return app

@@ -24,6 +24,7 @@ from advisor_tui.contract import (
     ChainHead,
     CustomerProfile,
     Decision,
+    DecisionFilters,
     DecisionKind,
     DecisionPage,
     DecisionStats,
@@ -245,7 +246,7 @@ class Session:
 
     async def my_needs_approval(self, advisor_id: str, *, limit: int) -> list[DecisionView]:
         page = await self.backends.decisions.list(
-            advisor_id=advisor_id, needs_approval=True, limit=limit
+            DecisionFilters(advisor_id=advisor_id, needs_approval=True), limit=limit
         )
         return page.items
 

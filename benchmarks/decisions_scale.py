@@ -33,6 +33,7 @@ from fastapi import FastAPI
 from advisor_tui.contract import (
     Advisor,
     ApprovalState,
+    DecisionFilters,
     DecisionKind,
     DecisionPage,
     Permissions,
@@ -40,9 +41,10 @@ from advisor_tui.contract import (
     Role,
     routes,
 )
-from advisor_tui.mock import decisions
-from advisor_tui.mock.ledger import DecisionFilters, DecisionLedger
 from advisor_tui.mock.state import MockState
+from advisor_tui.services.decisions.auth import TokenTable
+from advisor_tui.services.decisions.inprocess import sqlite_router
+from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
 
 GOAL_MS = 200.0
 NOW = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
@@ -264,7 +266,10 @@ async def run(args: argparse.Namespace) -> int:
         state = MockState(advisors=tokens, customers={}, clock=lambda: NOW)
         app = FastAPI()
         # The HTTP path gets its own ledger on the same file, as the mock server would.
-        app.include_router(decisions.build_router(state, path), prefix="/decisions")
+        app.include_router(
+            sqlite_router(path, TokenTable(state.advisor_for_token), state.clock),
+            prefix="/decisions",
+        )
         worst = 0.0
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

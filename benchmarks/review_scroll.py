@@ -93,9 +93,9 @@ SCENARIOS = [
 def serve_child(db: Path, n: int, seed: int) -> int:
     """Seed (unless the file already holds decisions) and serve until stdin closes."""
     from advisor_tui.demo import create_demo_app
-    from advisor_tui.mock.ledger import DecisionLedger
     from advisor_tui.mock.server import BackgroundServer
     from advisor_tui.mock.state import MockState
+    from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
 
     everyone, tokens = people()
     with DecisionLedger(db) as ledger:

@@ -216,13 +216,18 @@ class BackendHttp:
         return result
 
     async def post_model(
-        self, url: str, body: BaseModel, model: type[M], idempotency_key: str | None = None
+        self,
+        url: str,
+        body: BaseModel,
+        model: type[M],
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> M:
         """POST ``body`` as JSON and validate the answer as ``model``.
 
         Retried only with an ``idempotency_key`` (sent as the Idempotency-Key
         header), since only then does the backend answer a repeat as the first."""
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(extra_headers or {})}
         if idempotency_key is not None:
             headers[routes.IDEMPOTENCY_HEADER] = idempotency_key
         result: M = await self._call(

@@ -1,4 +1,4 @@
-"""Decisions backend client: idempotent recording, supervisor listing, reviews, chain heads."""
+"""Decisions backend client: idempotent recording, supervisor listing, reviews, chains."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from advisor_tui.clients._http import BackendHttp, path
 from advisor_tui.contract import routes
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.decisions import (
-    ApprovalState,
+    ChainAuditPage,
     ChainHead,
+    ChainLinkPage,
     Decision,
-    DecisionKind,
+    DecisionFilters,
     DecisionPage,
     DecisionReceipt,
     DecisionStats,
     DecisionView,
     Review,
     ReviewCreate,
-    ReviewState,
 )
 
 
@@ -36,50 +36,51 @@ class DecisionsClient(BackendHttp):
 
     backend = Backend.DECISIONS
 
-    async def record(self, decision: Decision) -> DecisionReceipt:
+    async def record(
+        self, decision: Decision, *, after: ChainHead | None = None
+    ) -> DecisionReceipt:
         """Record a decision. Safe to repeat: the decision id is the idempotency key, so a
-        retry (ours or the outbox's) answers with the first receipt, never a second record."""
+        retry (ours or the outbox's) answers with the first receipt, never a second record.
+
+        ``after`` is the last receipt the caller holds for this advisor (as a chain
+        head): the server stores the record only if that is still its head, so a
+        client whose log disagrees with the server's hears so (409) instead of
+        forking the chain. Without it the server's current head is fetched and
+        used: for callers with no log of their own.
+        """
+        if after is None:
+            after = await self.chain_head(decision.advisor_id)
         return await self.post_model(
-            routes.DECISIONS, decision, DecisionReceipt, idempotency_key=decision.id
+            routes.DECISIONS,
+            decision,
+            DecisionReceipt,
+            idempotency_key=decision.id,
+            extra_headers={
+                routes.CHAIN_SEQUENCE_HEADER: str(after.count + 1),
+                routes.CHAIN_PREV_HEADER: after.head_hash,
+            },
         )
 
     async def list(
         self,
+        filters: DecisionFilters | None = None,
         *,
-        advisor_id: str | None = None,
-        team: str | None = None,
-        customer_id: str | None = None,
-        kind: DecisionKind | None = None,
-        step_id: str | None = None,
-        reason_code: str | None = None,
-        needs_approval: bool | None = None,
-        approval: ApprovalState | None = None,
-        review_state: ReviewState | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> DecisionPage:
         """One page, newest first; filters combine with AND and ``until`` is exclusive."""
         if not 1 <= limit <= routes.DECISIONS_PAGE_MAX:
             raise ValueError(f"limit must be 1..{routes.DECISIONS_PAGE_MAX}, got {limit}")
+        # Only the contract's filter fields travel, whatever subclass the caller holds.
+        wanted = DecisionFilters.model_fields
         params = {
-            "advisor_id": advisor_id,
-            "team": team,
-            "customer_id": customer_id,
-            "kind": kind,
-            "step_id": step_id,
-            "reason_code": reason_code,
-            "needs_approval": needs_approval,
-            "approval": approval,
-            "review_state": review_state,
-            "since": since,
-            "until": until,
-            "cursor": cursor,
-            "limit": limit,
+            name: _query_value(getattr(filters, name))
+            for name in wanted
+            if filters is not None and getattr(filters, name) is not None
         }
-        query = {k: _query_value(v) for k, v in params.items()}
-        return await self.get_model(routes.DECISIONS, DecisionPage, query)
+        return await self.get_model(
+            routes.DECISIONS, DecisionPage, {**params, "cursor": cursor, "limit": limit}
+        )
 
     async def get(self, decision_id: str) -> DecisionView:
         """One decision with its receipt, approval and review state, and its reviews."""
@@ -97,6 +98,20 @@ class DecisionsClient(BackendHttp):
     async def chain_head(self, advisor_id: str) -> ChainHead:
         """How many decisions the advisor's chain holds, and the hash of the last."""
         return await self.get_model(path(routes.CHAIN_HEAD, advisor_id=advisor_id), ChainHead)
+
+    async def chain_links(
+        self, advisor_id: str, *, after: int = 0, limit: int = 1000
+    ) -> ChainLinkPage:
+        """The server's chain for ``advisor_id`` from sequence ``after + 1``, in order."""
+        return await self.get_model(
+            path(routes.CHAIN_LINKS, advisor_id=advisor_id),
+            ChainLinkPage,
+            {"after": after, "limit": limit},
+        )
+
+    async def audit(self, *, after: str | None = None, limit: int = 50) -> ChainAuditPage:
+        """The server's own check of a page of advisors' chains (reviewers only)."""
+        return await self.get_model(routes.AUDIT, ChainAuditPage, {"after": after, "limit": limit})
 
     async def stats(
         self,

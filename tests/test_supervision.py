@@ -23,6 +23,7 @@ from advisor_tui.contract import (
     GENESIS_HASH,
     ApprovalState,
     ChainHead,
+    DecisionFilters,
     DecisionKind,
     DecisionReceipt,
     DecisionStats,
@@ -33,8 +34,8 @@ from advisor_tui.contract import (
     chain_hash,
 )
 from advisor_tui.demo import create_demo_app
-from advisor_tui.mock.ledger import DecisionLedger
 from advisor_tui.mock.state import MockState
+from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
 from advisor_tui.supervision import (
     CHAIN_BROKEN,
     CHAIN_OK,
@@ -50,7 +51,7 @@ from advisor_tui.supervision import (
     period_since,
     summarise,
 )
-from tests.mock.decision_builders import (
+from tests.services.decisions.builders import (
     AMY,
     BOB,
     NOW,
@@ -279,7 +280,9 @@ async def test_filtered_jsonl_export_matches_the_list_total(
 ) -> None:
     client = backends["sup"].decisions
     query = DecisionQuery(kind=DecisionKind.OVERRIDE, since=NOW - timedelta(days=30))
-    expected = (await client.list(kind=query.kind, since=query.since, limit=1)).total
+    expected = (
+        await client.list(DecisionFilters(kind=query.kind, since=query.since), limit=1)
+    ).total
     assert 0 < expected < SEEDED
     out = io.StringIO()
     assert await export_server(client, query, "jsonl", out, page_size=137) == expected
@@ -299,7 +302,10 @@ async def test_an_advisor_exports_only_their_own_log(backends: dict[str, Backend
     client = backends["adv"].decisions
     out = io.StringIO()
     rows = await export_server(client, DecisionQuery(), "jsonl", out)
-    assert rows == (await backends["sup"].decisions.list(advisor_id=AMY.id, limit=1)).total
+    assert (
+        rows
+        == (await backends["sup"].decisions.list(DecisionFilters(advisor_id=AMY.id), limit=1)).total
+    )
     assert {json.loads(line)["decision"]["advisor_id"] for line in out.getvalue().splitlines()} == {
         AMY.id
     }

@@ -20,7 +20,7 @@ from advisor_tui.contract._base import (
 )
 from advisor_tui.contract.actions import ActionKind, ParamValue, ProcessStepRef
 from advisor_tui.contract.identity import Role
-from advisor_tui.contract.routes import DECISIONS_PAGE_MAX
+from advisor_tui.contract.routes import AUDIT_PAGE_MAX, CHAIN_LINKS_PAGE_MAX, DECISIONS_PAGE_MAX
 
 PARAMETERS_MAX = 100
 """Parameters of one decision: an action has a handful."""
@@ -80,9 +80,13 @@ def canonical_json(data: Any) -> bytes:
 
 def chain_hash(prev_hash: str, decision: Decision) -> str:
     """SHA-256 over the previous hash and this record's canonical content."""
-    return hashlib.sha256(
-        prev_hash.encode("ascii") + b"\n" + decision.canonical_bytes()
-    ).hexdigest()
+    return chain_hash_of(prev_hash, decision.canonical_bytes())
+
+
+def chain_hash_of(prev_hash: str, canonical: bytes) -> str:
+    """``chain_hash`` over already-canonical bytes: for stored bodies, which are
+    hashed exactly as stored rather than re-serialised."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical).hexdigest()
 
 
 class DecisionReceipt(ContractModel):
@@ -178,6 +182,11 @@ class DecisionPage(ContractModel):
     items: Annotated[list[DecisionView], Field(max_length=DECISIONS_PAGE_MAX)]
     next_cursor: IdText | None = None
     total: int = Field(ge=0, description="How many match the filters, across all pages.")
+    total_exact: bool = Field(
+        default=True,
+        description="False when counting was cut short and ``total`` is the database's "
+        "estimate (very large logs).",
+    )
 
 
 class ChainHead(ContractModel):
@@ -219,3 +228,57 @@ class DecisionStats(ContractModel):
     by_step: Buckets
     by_day: Buckets
     repeated_overrides: Annotated[list[RepeatedOverride], Field(max_length=STATS_BUCKETS_MAX)]
+
+
+class DecisionListQuery(DecisionFilters):
+    """GET decisions' query parameters: the filters plus the page (one model end to end)."""
+
+    cursor: IdText | None = Field(
+        default=None, description="next_cursor of the previous page; empty or absent: the first."
+    )
+    limit: int = Field(default=50, ge=1, le=DECISIONS_PAGE_MAX)
+
+    def filters(self) -> DecisionFilters:
+        """Only the filters, without the page."""
+        return DecisionFilters.model_validate(
+            self.model_dump(include=set(DecisionFilters.model_fields))
+        )
+
+
+class ChainLink(ContractModel):
+    """One record's place in its advisor's chain on the server."""
+
+    sequence: int = Field(ge=1)
+    id: Ulid
+    prev_hash: IdText
+    hash: IdText
+
+
+class ChainLinkPage(ContractModel):
+    items: Annotated[list[ChainLink], Field(max_length=CHAIN_LINKS_PAGE_MAX)]
+    next_after: int | None = Field(
+        default=None, description="Pass as after= for the next page; None on the last."
+    )
+
+
+class ChainAudit(ContractModel):
+    """The server's own check of one advisor's chain, recomputed from stored bytes."""
+
+    advisor_id: IdText
+    count: int = Field(ge=0, description="Records that chain correctly from the start.")
+    head_hash: IdText = Field(description="Hash of the last record that chains correctly.")
+    first_broken: int | None = Field(
+        default=None,
+        description="Sequence of the first record that does not chain; None if intact.",
+    )
+    detail: LineText
+    refused_links: int = Field(
+        ge=0, description="Records refused on the way in for a broken link (never stored)."
+    )
+
+
+class ChainAuditPage(ContractModel):
+    items: Annotated[list[ChainAudit], Field(max_length=AUDIT_PAGE_MAX)]
+    next_after: IdText | None = Field(
+        default=None, description="Pass as after= for the next page of advisors."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
@@ -48,3 +49,11 @@ class Advisor(ContractModel):
     role: Role
     team: LineText
     permissions: Permissions
+
+
+class TokenGrant(ContractModel):
+    """A signed bearer token (JWT) for the other backends, from the identity backend."""
+
+    access_token: Annotated[str, Field(max_length=8192)]
+    token_type: IdText = "Bearer"
+    expires_in: int = Field(ge=1, description="Seconds until it expires.")

@@ -16,6 +16,8 @@ HEALTH = "/v1/health"
 
 # identity
 ME = "/v1/me"
+TOKEN = "/v1/token"  # POST: the caller's credential exchanged for a signed JWT (TokenGrant)
+JWKS = "/v1/jwks"  # GET: the public keys those JWTs verify with
 
 # customers
 SEARCH = "/v1/customers/search"  # ?q=
@@ -38,11 +40,21 @@ DECISIONS = "/v1/decisions"  # POST Decision (Idempotency-Key header = id); GET 
 DECISION = "/v1/decisions/{decision_id}"
 REVIEWS = "/v1/decisions/{decision_id}/reviews"  # POST ReviewCreate
 CHAIN_HEAD = "/v1/chain/{advisor_id}"
+CHAIN_LINKS = "/v1/chain/{advisor_id}/links"  # ?after=&limit= -> ChainLinkPage
+AUDIT = "/v1/audit"  # ?after=&limit= -> ChainAuditPage (reviewers)
 STATS = "/v1/stats"
 
 # mock admin (fault injection), not part of a real deployment
 ADMIN_FAULTS = "/faults/{backend}"  # GET / PUT FaultSpec
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Where a recorded decision goes in its advisor's chain, as the client last
+# acknowledged it: the record is stored only if this is the server's head.
+CHAIN_SEQUENCE_HEADER = "Chain-Sequence"
+CHAIN_PREV_HEADER = "Chain-Prev-Hash"
+# How the detail of a 409 for a record that does not fit the chain head begins.
+CHAIN_BROKEN_DETAIL = "chain link broken"
 HISTORY_PAGE_MAX = 200
 DECISIONS_PAGE_MAX = 500
+CHAIN_LINKS_PAGE_MAX = 5000
+AUDIT_PAGE_MAX = 100

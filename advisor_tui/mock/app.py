@@ -29,7 +29,7 @@ from starlette.routing import Match
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
 from advisor_tui.contract._base import PROSE_MAX
-from advisor_tui.mock import customers, decisions, faults, identity, tmf
+from advisor_tui.mock import customers, faults, identity, tmf
 from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
 from advisor_tui.mock.openapi import truthful_errors
@@ -47,7 +47,20 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"mode
 
 
 MOCK_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS, Backend.DECISIONS})
-"""The backends the mock itself stands in for; others come from ``services``."""
+"""The backends served without a ``services`` router: the mock's stand-ins, and the
+real decisions service on an embedded SQLite log (``_decisions_router``), which
+keeps every mock-based test and script talking to the real decision rules."""
+
+
+def _decisions_router(
+    state: MockState, decisions_db: Path | None, insecure_demo_tokens: bool
+) -> APIRouter:
+    # The real decisions service, wired in process: the mock keeps no decision
+    # rules of its own, only the stand-in identities it verifies tokens for.
+    from advisor_tui.services.decisions.inprocess import demo_authenticator, sqlite_router
+
+    authenticator = demo_authenticator(state, insecure_demo_tokens=insecure_demo_tokens)
+    return sqlite_router(decisions_db, authenticator, state.wall_clock)
 
 
 def _backend_router(
@@ -55,12 +68,13 @@ def _backend_router(
     state: MockState,
     decisions_db: Path | None,
     services: Mapping[Backend, APIRouter],
+    insecure_demo_tokens: bool,
 ) -> APIRouter:
     builders: dict[Backend, Callable[[], APIRouter]] = {
         Backend.IDENTITY: lambda: identity.build_router(state),
         Backend.CUSTOMERS: lambda: customers.build_router(state),
         Backend.FAULTS: lambda: faults.build_router(state),
-        Backend.DECISIONS: lambda: decisions.build_router(state, decisions_db),
+        Backend.DECISIONS: lambda: _decisions_router(state, decisions_db, insecure_demo_tokens),
     }
     router = APIRouter()
 
@@ -158,11 +172,14 @@ def create_app(
     backends: set[Backend] | None = None,
     decisions_db: Path | None = None,
     services: Mapping[Backend, APIRouter] | None = None,
+    insecure_demo_tokens: bool = True,
 ) -> FastAPI:
     """The mock backends over ``state``, plus the routers of real ``services``.
 
     ``backends`` serves a subset (others 404); by default every mock backend and
-    every given service.
+    every given service. ``insecure_demo_tokens``: the decisions service also
+    takes the static stand-in tokens (tests); the demo turns it off and signs in
+    with real JWTs.
     """
     services = dict(services or {})
     available = MOCK_BACKENDS | services.keys()
@@ -179,7 +196,7 @@ def create_app(
     for backend in Backend:
         if backend in served:
             app.include_router(
-                _backend_router(backend, state, decisions_db, services),
+                _backend_router(backend, state, decisions_db, services, insecure_demo_tokens),
                 prefix=routes.PREFIXES[backend],
                 tags=[backend.value],
             )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 
-from advisor_tui.contract import Advisor, ErrorBody, routes
+from advisor_tui.contract import Advisor, ErrorBody, TokenGrant, routes
 from advisor_tui.mock.state import MockState
 
 _UNAUTHORISED: dict[int | str, dict[str, Any]] = {
@@ -75,5 +75,18 @@ def build_router(state: MockState) -> APIRouter:
     )
     def me(advisor: Advisor = caller) -> Advisor:
         return advisor
+
+    @router.post(
+        routes.TOKEN,
+        response_model=TokenGrant,
+        responses=_UNAUTHORISED,
+        summary="Exchange the caller's credential for a signed JWT (EdDSA, demo key)",
+    )
+    def token(advisor: Advisor = caller) -> TokenGrant:
+        return TokenGrant(access_token=state.tokens.issue(advisor), expires_in=state.tokens.ttl_s)
+
+    @router.get(routes.JWKS, summary="The public keys the demo's JWTs verify with (JWKS)")
+    def jwks() -> Response:
+        return Response(state.tokens.jwks(), media_type="application/json")
 
     return router

@@ -27,6 +27,7 @@ from advisor_tui.contract import (
     Note,
     utcnow,
 )
+from advisor_tui.mock.tokens import DemoTokenIssuer
 
 
 class HistorySource(Protocol):
@@ -74,5 +75,15 @@ class MockState:
     # extensions (advisor_tui.tmf.extensions), to show how the app degrades.
     tmf_extensions: bool = True
 
+    # Signs the demo's real JWTs; the mock backends accept those as well as
+    # the static stand-in tokens above.
+    tokens: DemoTokenIssuer = field(default_factory=DemoTokenIssuer)
+
     def advisor_for_token(self, token: str | None) -> Advisor | None:
-        return self.advisors.get(token) if token else None
+        if not token:
+            return None
+        return self.advisors.get(token) or self.tokens.verify(token)
+
+    def advisor_for_static_token(self, token: str) -> Advisor | None:
+        """Only the static stand-in tokens (insecure; what --insecure-demo-tokens allows)."""
+        return self.advisors.get(token)

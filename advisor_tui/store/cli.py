@@ -32,11 +32,12 @@ from typing import Protocol, TextIO
 
 from pydantic import ValidationError
 
-from advisor_tui.contract import DecisionKind
+from advisor_tui.contract import ChainAuditPage, ChainLinkPage, DecisionKind
 from advisor_tui.formatting import LONDON, DisplayTime
 from advisor_tui.store.decisions import DecisionStore, DeliveryStatus, StoredDecision, StoreStatus
 from advisor_tui.store.export import FORMATS, ExportFormat, export
 from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
+from advisor_tui.store.server_check import AdvisorCheck
 from advisor_tui.store.verify import verify
 
 EXIT_OK = 0
@@ -54,6 +55,18 @@ class ClosableRecorder(DecisionRecorder, Protocol):
 
 
 ClientFactory = Callable[[], ClosableRecorder]
+
+
+class ServiceClient(Protocol):
+    """What verify --server and audit need of ``DecisionsClient``."""
+
+    async def chain_links(
+        self, advisor_id: str, *, after: int = 0, limit: int = 1000
+    ) -> ChainLinkPage: ...
+
+    async def audit(self, *, after: str | None = None, limit: int = 50) -> ChainAuditPage: ...
+
+    async def aclose(self) -> None: ...
 
 
 # -- list ------------------------------------------------------------------
@@ -225,6 +238,73 @@ def cmd_verify(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> in
         return _unreadable("verify", store_path, exc, err)
     print(_printable(report.describe()), file=out)
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def cmd_verify_server(
+    store_path: Path, client: ServiceClient, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Compare the log with the service's chain per advisor; exit 1 naming the first
+    differing sequence of any advisor whose records differ."""
+    from advisor_tui.store.server_check import check_against_server
+
+    async def run() -> list[AdvisorCheck]:
+        try:
+            store = DecisionStore(store_path)
+            try:
+                records = list(store.iter_all())
+            finally:
+                store.close()
+            return await check_against_server(records, client)
+        finally:
+            await client.aclose()
+
+    checks = asyncio.run(run())
+    for check in checks:
+        print(_printable(check.describe()), file=out)
+    if not checks:
+        print("no local decisions to compare with the server", file=out)
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEM
+
+
+def cmd_audit(client: ServiceClient, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """The service recomputes each advisor's chain from its stored bytes; one line per
+    advisor; exit 1 if any chain is broken."""
+    from advisor_tui.clients.errors import BackendError
+
+    async def run() -> list[str]:
+        lines: list[str] = []
+        broken = 0
+        after: str | None = None
+        try:
+            while True:
+                page = await client.audit(after=after, limit=100)
+                for item in page.items:
+                    state = (
+                        "intact"
+                        if item.first_broken is None
+                        else f"BROKEN at sequence {item.first_broken}"
+                    )
+                    broken += item.first_broken is not None
+                    lines.append(
+                        f"{item.advisor_id}: {state}: {item.count} records chain, "
+                        f"{item.refused_links} refused links; {item.detail}"
+                    )
+                if page.next_after is None:
+                    break
+                after = page.next_after
+        finally:
+            await client.aclose()
+        lines.append(f"{len(lines)} advisors audited, {broken} broken")
+        return lines
+
+    try:
+        lines = asyncio.run(run())
+    except BackendError as exc:
+        print(f"decisions audit: {exc}", file=err)
+        return EXIT_PROBLEM
+    for line in lines:
+        print(_printable(line), file=out)
+    return EXIT_PROBLEM if "BROKEN" in " ".join(lines) else EXIT_OK
 
 
 # -- export ----------------------------------------------------------------

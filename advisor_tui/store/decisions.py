@@ -597,6 +597,18 @@ class DecisionStore:
             ).fetchall()
         return [StoredDecision.from_row(r) for r in rows]
 
+    def acknowledged_head(self, advisor_id: str) -> tuple[int, str] | None:
+        """The server's (sequence, hash) in the newest receipt held for ``advisor_id``:
+        where the next record of theirs goes in the server's chain. None if none."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT server_sequence, server_hash FROM decisions WHERE advisor_id = ? "
+                "AND status = 'delivered' AND server_sequence IS NOT NULL "
+                "ORDER BY server_sequence DESC LIMIT 1",
+                (advisor_id,),
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
     def pending_count(self) -> int:
         with self._lock:
             (n,) = self._conn.execute(

@@ -28,7 +28,14 @@ from enum import Enum, auto
 from typing import Protocol
 
 from advisor_tui.clients.errors import BackendError, BadRequest, Conflict, Forbidden
-from advisor_tui.contract import Decision, DecisionReceipt, chain_hash
+from advisor_tui.contract import (
+    GENESIS_HASH,
+    ChainHead,
+    Decision,
+    DecisionReceipt,
+    chain_hash,
+    routes,
+)
 from advisor_tui.store.decisions import DecisionStore, StoredDecision
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,9 @@ class _Outcome(Enum):
 class DecisionRecorder(Protocol):
     """What the outbox needs of ``advisor_tui.clients.DecisionsClient``."""
 
-    async def record(self, decision: Decision) -> DecisionReceipt: ...
+    async def record(
+        self, decision: Decision, *, after: ChainHead | None = None
+    ) -> DecisionReceipt: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +206,21 @@ class DecisionOutbox:
     async def _deliver_one(self, record: StoredDecision) -> tuple[_Outcome, str | None]:
         """Send one record and write down what became of it."""
         decision = record.decision
+        held = await asyncio.to_thread(self.store.acknowledged_head, decision.advisor_id)
+        # Where the server must append it: after the last receipt this log holds
+        # for the advisor; the server stores it only if that is still its head.
+        count, head = held if held is not None else (0, GENESIS_HASH)
+        after = ChainHead(advisor_id=decision.advisor_id, count=count, head_hash=head)
         try:
-            receipt = await self.client.record(decision)
+            try:
+                receipt = await self.client.record(decision, after=after)
+            except Conflict as exc:
+                if held is not None or routes.CHAIN_BROKEN_DETAIL not in exc.message:
+                    raise
+                # Nothing of this advisor's was ever acknowledged to this log (a
+                # new machine, say): there is nothing here to hold the server to,
+                # so the record goes after whatever the server has.
+                receipt = await self.client.record(decision, after=None)
         except PERMANENT_ERRORS as exc:
             error = describe_error(exc)
             log.error("decision %s refused by the server: %s", record.id, error)

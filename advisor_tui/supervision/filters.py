@@ -47,21 +47,7 @@ async def list_page(
     client: DecisionsClient, query: DecisionQuery, *, cursor: str | None = None, limit: int = 50
 ) -> DecisionPage:
     """One page of decisions matching ``query``, newest first."""
-    return await client.list(
-        advisor_id=query.advisor_id,
-        team=query.team,
-        customer_id=query.customer_id,
-        kind=query.kind,
-        step_id=query.step_id,
-        reason_code=query.reason_code,
-        needs_approval=query.needs_approval,
-        approval=query.approval,
-        review_state=query.review_state,
-        since=query.since,
-        until=query.until,
-        cursor=cursor,
-        limit=limit,
-    )
+    return await client.list(query, cursor=cursor, limit=limit)
 
 
 def parse_day(text: str, label: str) -> date | None:

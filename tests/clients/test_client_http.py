@@ -40,10 +40,13 @@ from advisor_tui.clients import (
 from advisor_tui.clients.errors import BackendError
 from advisor_tui.config import Settings
 from advisor_tui.contract import (
+    GENESIS_HASH,
     ActionKind,
     Backend,
+    ChainHead,
     Channel,
     Decision,
+    DecisionFilters,
     DecisionKind,
     EtaChange,
     Fault,
@@ -219,6 +222,11 @@ async def test_post_without_key_is_not_retried_after_connect_error() -> None:
     assert len(rec.requests) == 1
 
 
+def at_genesis() -> ChainHead:
+    """An empty chain: these tests answer the POST only, so no head is fetched."""
+    return ChainHead(advisor_id=decision().advisor_id, count=0, head_hash=GENESIS_HASH)
+
+
 async def test_post_with_key_is_retried_with_the_same_key_and_body() -> None:
     rec = Recorder()
     d = decision()
@@ -230,7 +238,7 @@ async def test_post_with_key_is_retried_with_the_same_key_and_body() -> None:
         retry=RetryPolicy(attempts=5, initial=0.01, maximum=0.05, jitter=0.0),
     )
     async with client:
-        receipt = await client.record(d)
+        receipt = await client.record(d, after=at_genesis())
     assert receipt.id == d.id
     assert len(rec.requests) == 4
     assert {r.headers[routes.IDEMPOTENCY_HEADER] for r in rec.requests} == {d.id}
@@ -245,7 +253,7 @@ async def test_post_with_key_is_not_retried_on_500() -> None:
     client = make(DecisionsClient, sequence(httpx.Response(500)), rec)
     async with client:
         with pytest.raises(BackendUnavailable):
-            await client.record(decision())
+            await client.record(decision(), after=at_genesis())
     assert len(rec.requests) == 1
 
 
@@ -269,7 +277,7 @@ async def test_4xx_is_never_retried_and_maps_to_its_error(
         with pytest.raises(error) as get_caught:
             await client.get(str(ULID()))
         with pytest.raises(error):
-            await client.record(decision())
+            await client.record(decision(), after=at_genesis())
     assert len(rec.requests) == 2
     assert rec.sleeps == []
     assert get_caught.value.status == status
@@ -579,7 +587,7 @@ async def test_decision_filters_are_encoded() -> None:
     client = make(DecisionsClient, sequence(httpx.Response(200, json=page)), rec)
     async with client:
         result = await client.list(
-            kind=DecisionKind.OVERRIDE, needs_approval=True, since=NOW, limit=10
+            DecisionFilters(kind=DecisionKind.OVERRIDE, needs_approval=True, since=NOW), limit=10
         )
     assert result.total == 0
     params = dict(rec.requests[0].url.params)
@@ -596,7 +604,7 @@ async def test_post_sends_the_contract_json() -> None:
     d = decision()
     client = make(DecisionsClient, sequence(httpx.Response(201, json=receipt_json(d))), rec)
     async with client:
-        await client.record(d)
+        await client.record(d, after=at_genesis())
     request = rec.requests[0]
     assert request.headers["Content-Type"] == "application/json"
     assert Decision.model_validate(json.loads(request.content)) == d

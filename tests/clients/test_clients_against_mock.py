@@ -30,6 +30,7 @@ from advisor_tui.contract import (
     Advisor,
     Backend,
     Decision,
+    DecisionFilters,
     DecisionKind,
     FaultSpec,
     FollowUpCreate,
@@ -269,7 +270,7 @@ async def test_decisions_record_idempotently_list_get_and_chain(
     view = await backends.decisions.get(decision.id)
     assert view.decision == decision
     assert view.receipt == receipt
-    page = await backends.decisions.list(advisor_id=advisor.id, limit=5)
+    page = await backends.decisions.list(DecisionFilters(advisor_id=advisor.id), limit=5)
     assert decision.id in [v.decision.id for v in page.items] or page.total > 5
     head = await backends.decisions.chain_head(advisor.id)
     assert head.count >= receipt.sequence
@@ -297,7 +298,7 @@ async def test_a_supervisor_reviews_a_decision(
         stats = await as_supervisor.decisions.stats(since=decision.decided_at - timedelta(1))
         assert any(b.key == advisor.id for b in stats.by_advisor)
         page = await as_supervisor.decisions.list(
-            kind=DecisionKind.ACCEPT, since=decision.decided_at, limit=500
+            DecisionFilters(kind=DecisionKind.ACCEPT, since=decision.decided_at), limit=500
         )
         assert decision.id in [v.decision.id for v in page.items]
 
@@ -381,9 +382,10 @@ async def test_a_decision_is_retried_through_errors_and_recorded_once(
 ) -> None:
     _, advisor = token_for(state, Role.ADVISOR)
     decision = await make_decision(backends, customer_id, advisor)
+    before = await backends.decisions.chain_head(advisor.id)
     state.faults[Backend.DECISIONS] = FaultSpec(error_rate=1.0)
     with pytest.raises(BackendUnavailable):
-        await backends.decisions.record(decision)
+        await backends.decisions.record(decision, after=before)
     posts = [r for r in transport.requests if r.method == "POST"]
     # 503s are retried (the key makes it safe); an injected 500 ends it at once.
     assert 1 <= len(posts) <= FAST_RETRY.attempts

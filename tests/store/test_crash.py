@@ -33,7 +33,7 @@ import pytest
 
 from advisor_tui.clients import DecisionsClient, RetryPolicy
 from advisor_tui.contract import FaultSpec
-from advisor_tui.mock.ledger import DecisionLedger
+from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
 from advisor_tui.store.cli import EXIT_OK, cmd_sync, cmd_verify
 from advisor_tui.store.decisions import DecisionStore, DeliveryStatus
 

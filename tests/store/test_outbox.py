@@ -13,7 +13,7 @@ import pytest
 from decision_samples import make_decision
 
 from advisor_tui.clients import BackendError, DecisionsClient, RetryPolicy
-from advisor_tui.contract import Backend, Decision, DecisionKind, FaultSpec
+from advisor_tui.contract import Backend, ChainHead, Decision, DecisionKind, FaultSpec
 from advisor_tui.demo import create_demo_app
 from advisor_tui.formatting import DisplayTime
 from advisor_tui.mock.scenario import load_state
@@ -265,11 +265,11 @@ async def test_a_bug_in_a_pass_does_not_end_delivery(
     class Flaky:
         calls = 0
 
-        async def record(self, decision: Decision) -> object:
+        async def record(self, decision: Decision, *, after: ChainHead | None = None) -> object:
             Flaky.calls += 1
             if Flaky.calls == 1:
                 raise RuntimeError("boom")
-            return await client.record(decision)
+            return await client.record(decision, after=after)
 
     store.append(decisions(1)[0])
     outbox = DecisionOutbox(store, Flaky(), FAST)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 
-from advisor_tui.contract import ActionKind, Backend, DecisionKind, Role
+from advisor_tui.contract import ActionKind, Backend, DecisionFilters, DecisionKind, Role
 from advisor_tui.mock.state import MockState
 from advisor_tui.screens.confirm import ConfirmScreen
 from advisor_tui.screens.decision_form import DecisionForm
@@ -71,7 +71,9 @@ async def test_accept_is_durable_then_delivered_once(
         assert decision.situation, "the facts the action rested on are kept"
         assert "✓ accepted" in str(actions.query_one(OptionList).get_option_at_index(0).prompt)
         await wait_delivered(pilot, store, 1)
-        page = await app.session.backends.decisions.list(advisor_id="adv-sam-carter")
+        page = await app.session.backends.decisions.list(
+            DecisionFilters(advisor_id="adv-sam-carter")
+        )
         assert [v.decision.id for v in page.items] == [decision.id]
         assert page.items[0].receipt.hash == store.get(decision.id).server_hash  # type: ignore[union-attr]
 
@@ -199,7 +201,9 @@ async def test_decisions_wait_while_the_backend_is_down_and_go_after_a_restart(
         assert store is not None
         await wait_delivered(pilot, store, 1)
         (record,) = store.list(status=DeliveryStatus.DELIVERED).items
-        page = await app.session.backends.decisions.list(advisor_id="adv-sam-carter")
+        page = await app.session.backends.decisions.list(
+            DecisionFilters(advisor_id="adv-sam-carter")
+        )
         assert [v.decision.id for v in page.items] == [record.id]
 
 

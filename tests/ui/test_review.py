@@ -38,7 +38,7 @@ from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from advisor_tui.widgets.override_figures import FiguresPanel
-from tests.mock.decision_builders import NOW, goodwill_override, make_decision
+from tests.services.decisions.builders import NOW, goodwill_override, make_decision
 from tests.ui.conftest import AppFactory, break_backend, heal
 from tests.ui.helpers import settle, signed_in
 from tests.ui.helpers import wait_for as wait_until

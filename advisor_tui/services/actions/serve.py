@@ -31,10 +31,8 @@ class ServeError(Exception):
     """Bad flags or config for the service: the CLI prints it and exits 2."""
 
 
-def add_parser(sub: Any) -> None:
-    """Add ``serve actions`` to the CLI's subcommands."""
-    serve = sub.add_parser("serve", help="run a deployable backend service")
-    services = serve.add_subparsers(dest="serve_command", metavar="SERVICE", required=True)
+def add_parser(services: Any) -> None:
+    """Add ``actions`` to the ``serve`` command's subcommands."""
     actions = services.add_parser(
         "actions",
         help="the next-actions service, computing actions from the configured backends",

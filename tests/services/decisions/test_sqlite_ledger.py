@@ -12,6 +12,7 @@ from advisor_tui.contract import (
     GENESIS_HASH,
     ApprovalState,
     Decision,
+    DecisionFilters,
     DecisionKind,
     DecisionView,
     RateBucket,
@@ -21,19 +22,17 @@ from advisor_tui.contract import (
     Verdict,
     chain_hash,
 )
-from advisor_tui.mock.ledger import (
+from advisor_tui.services.decisions.errors import (
     AlreadyDecided,
     ApprovalLimitExceeded,
-    DecisionFilters,
-    DecisionLedger,
     DecisionNotFound,
     IdempotencyConflict,
     InvalidCursor,
     ReviewNotAllowed,
-    largest_pence_change,
 )
-
-from .decision_builders import (
+from advisor_tui.services.decisions.rules import largest_pence_change
+from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
+from tests.services.decisions.builders import (
     AMY,
     BOB,
     NOW,
@@ -172,7 +171,7 @@ def test_verify_chain_names_an_edited_record(tmp_path: Path) -> None:
         for d in ds:
             ledger.record(d, AMY, NOW)
         tampered = ds[1].model_copy(update={"free_text": "rewritten"}).canonical_bytes().decode()
-        ledger._db.execute(
+        ledger.connection.execute(
             "UPDATE decision_bodies SET body = ? "
             "WHERE rowid = (SELECT rowid FROM decisions WHERE id = ?)",
             (tampered, ds[1].id),
@@ -515,7 +514,7 @@ def test_bulk_seed_writes_valid_chained_records(tmp_path: Path) -> None:
         assert ledger.verify_chain(AMY.id) is None and ledger.verify_chain(BOB.id) is None
 
         # Each stored body is exactly what the model would hash (the seed builds dicts).
-        rows = ledger._db.execute(
+        rows = ledger.connection.execute(
             "SELECT b.body, d.prev_hash, d.hash FROM decisions d "
             "JOIN decision_bodies b ON b.rowid = d.rowid"
         ).fetchall()

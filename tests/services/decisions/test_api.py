@@ -1,10 +1,10 @@
-"""The decisions backend over HTTP: status codes, roles, idempotency, filters, figures."""
+"""The decisions service over HTTP, on both engines: status codes, roles, idempotency,
+filters, figures."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,9 +25,10 @@ from advisor_tui.contract import (
     chain_hash,
     routes,
 )
-from advisor_tui.mock import decisions
-
-from .decision_builders import (
+from advisor_tui.services.decisions.auth import TokenTable
+from advisor_tui.services.decisions.engine import DecisionEngine
+from advisor_tui.services.decisions.router import build_router
+from tests.services.decisions.builders import (
     AMY,
     BOB,
     NOW,
@@ -37,6 +38,7 @@ from .decision_builders import (
     make_state,
     review,
 )
+from tests.services.decisions.conftest import EngineMaker
 
 BASE = "/decisions"
 DECISIONS = BASE + routes.DECISIONS
@@ -44,17 +46,34 @@ ADVISOR, ADVISOR_2 = auth("demo-advisor"), auth("demo-advisor-2")
 TEAM_LEAD, SUPERVISOR = auth("demo-team-lead"), auth("demo-supervisor")
 
 
-def app_with(db_path: Path | None = None) -> FastAPI:
+def app_with(engine: DecisionEngine) -> FastAPI:
     app = FastAPI()
-    app.include_router(decisions.build_router(make_state(), db_path), prefix=BASE)
+    state = make_state()
+    app.include_router(
+        build_router(engine, TokenTable(state.advisor_for_token), state.clock), prefix=BASE
+    )
     return app
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app_with())
+async def api(engine: DecisionEngine) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app_with(engine))
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         yield client
+
+
+async def link_headers(
+    client: httpx.AsyncClient, d: Decision, headers: dict[str, str]
+) -> dict[str, str]:
+    """Where ``d`` goes in its advisor's chain: after the server's current head."""
+    response = await client.get(url(routes.CHAIN_HEAD, advisor_id=d.advisor_id), headers=headers)
+    if response.status_code != 200:
+        return {}
+    head = ChainHead.model_validate(response.json())
+    return {
+        routes.CHAIN_SEQUENCE_HEADER: str(head.count + 1),
+        routes.CHAIN_PREV_HEADER: head.head_hash,
+    }
 
 
 async def post(
@@ -65,6 +84,7 @@ async def post(
         content=d.model_dump_json(),
         headers={
             **headers,
+            **await link_headers(client, d, headers),
             "Content-Type": "application/json",
             routes.IDEMPOTENCY_HEADER: d.id if key is None else key,
         },
@@ -156,16 +176,15 @@ async def test_receipts_chain_per_advisor(api: httpx.AsyncClient) -> None:
     assert refused.status_code == 403
 
 
-async def test_decisions_survive_a_restart_of_the_backend(tmp_path: Path) -> None:
-    path = tmp_path / "decisions.sqlite"
+async def test_decisions_survive_a_restart_of_the_backend(make_engine: EngineMaker) -> None:
     d = make_decision(AMY, minutes_ago=5)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app_with(path)), base_url="http://mock"
+        transport=httpx.ASGITransport(app=app_with(await make_engine())), base_url="http://mock"
     ) as first:
         created = await post(first, d, ADVISOR)
         assert created.status_code == 201
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app_with(path)), base_url="http://mock"
+        transport=httpx.ASGITransport(app=app_with(await make_engine())), base_url="http://mock"
     ) as second:
         replay = await post(second, d, ADVISOR)
         assert replay.status_code == 200 and replay.json() == created.json()

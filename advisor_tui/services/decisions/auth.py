@@ -1,0 +1,155 @@
+"""Who is calling: the bearer token resolved to an ``Advisor``, or 401.
+
+Two ways, chosen when the service starts:
+- ``JwtAuthenticator``: signed JWTs only, verified with a configured public key
+  or JWKS file; expiry and audience checked; role, team and limits from claims.
+- ``TokenTable``: a fixed token → advisor table. Only for the demo and tests,
+  and refused by ``serve decisions`` unless started with ``--insecure-demo-tokens``.
+
+The 401 detail never echoes the token: a mistyped secret must not end up in a
+client's error message or log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import jwt
+from pydantic import ValidationError
+
+from advisor_tui.contract.identity import Advisor, Permissions, Role
+
+
+class Unauthorised(Exception):
+    """No usable credentials; the message is safe to show (no token in it)."""
+
+
+class Authenticator(Protocol):
+    def advisor_for(self, token: str) -> Advisor:
+        """The advisor ``token`` belongs to; raise Unauthorised otherwise."""
+        ...
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class TokenTable:
+    """Static demo tokens looked up in a table (the mock's scenario advisors)."""
+
+    def __init__(self, lookup: Callable[[str], Advisor | None]) -> None:
+        self._lookup = lookup
+
+    def advisor_for(self, token: str) -> Advisor:
+        advisor = self._lookup(token)
+        if advisor is None:
+            raise Unauthorised("unknown bearer token")
+        return advisor
+
+
+class JwtAuthenticator:
+    """Signed bearer tokens (JWT) only: signature, expiry, audience (and issuer
+    if configured) checked by PyJWT; the advisor comes from the claims.
+
+    Claims: ``sub`` (advisor id), ``role`` (advisor, team_lead, supervisor),
+    ``team``, ``name``, and ``permissions`` (the contract's Permissions). Keys
+    come from a PEM public key or a JWKS file (``kid`` picks the key).
+    """
+
+    ALGORITHMS = ("RS256", "ES256", "EdDSA")
+
+    def __init__(
+        self,
+        keys: dict[str | None, Any],
+        *,
+        audience: str,
+        issuer: str | None = None,
+        leeway_s: int = 30,
+    ) -> None:
+        if not keys:
+            raise ValueError("no verification keys")
+        self._keys = keys
+        self._audience = audience
+        self._issuer = issuer
+        self._leeway = leeway_s
+
+    @classmethod
+    def from_public_key(cls, pem: bytes, **kwargs: Any) -> JwtAuthenticator:
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        return cls({None: load_pem_public_key(pem)}, **kwargs)
+
+    @classmethod
+    def from_jwks(cls, document: str, **kwargs: Any) -> JwtAuthenticator:
+        keys = jwt.PyJWKSet.from_json(document).keys
+        return cls({key.key_id: key for key in keys}, **kwargs)
+
+    def advisor_for(self, token: str) -> Advisor:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._keys.get(kid) or (
+                next(iter(self._keys.values())) if len(self._keys) == 1 else None
+            )
+            if key is None:
+                raise Unauthorised("bearer token signed with an unknown key")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(self.ALGORITHMS),
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorised("bearer token expired") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorised("bearer token is for another service (audience)") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorised(f"invalid bearer token ({type(exc).__name__})") from None
+        try:
+            return advisor_from_claims(claims)
+        except (ValidationError, KeyError, ValueError):
+            raise Unauthorised("bearer token lacks the role, team or permissions claims") from None
+
+
+def advisor_from_claims(claims: dict[str, Any]) -> Advisor:
+    return Advisor(
+        id=claims["sub"],
+        display_name=claims.get("name") or claims["sub"],
+        role=Role(claims["role"]),
+        team=claims["team"],
+        permissions=Permissions.model_validate(claims.get("permissions") or {}),
+    )
+
+
+def claims_for(advisor: Advisor) -> dict[str, Any]:
+    """The claims that carry ``advisor`` (what ``advisor_from_claims`` reads)."""
+    return {
+        "sub": advisor.id,
+        "name": advisor.display_name,
+        "role": advisor.role.value,
+        "team": advisor.team,
+        "permissions": advisor.permissions.model_dump(mode="json"),
+    }
+
+
+class EitherAuthenticator:
+    """JWTs, and static demo tokens too: what ``--insecure-demo-tokens`` turns on."""
+
+    def __init__(self, first: Authenticator, second: Authenticator) -> None:
+        self._first = first
+        self._second = second
+
+    def advisor_for(self, token: str) -> Advisor:
+        try:
+            return self._first.advisor_for(token)
+        except Unauthorised:
+            return self._second.advisor_for(token)

@@ -1,0 +1,188 @@
+"""``advisor-tui serve decisions``: run the decisions service, migrate its database.
+
+    advisor-tui serve decisions --database sqlite:///var/lib/advisor/decisions.sqlite3 --migrate
+    advisor-tui serve decisions --database postgresql://app@db/decisions --workers 4 \\
+        --jwks /etc/advisor/jwks.json --audience advisor-tui
+
+The database URL may also come from ``ADVISOR_TUI_DECISIONS_DATABASE`` (keeps a
+password out of the process list). Tokens: signed JWTs only (``--jwks`` or
+``--jwt-public-key``); ``--insecure-demo-tokens`` also takes the demo's static
+tokens, for a demo and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from advisor_tui.services.decisions.engine import describe_url, make_engine
+from advisor_tui.services.decisions.migrations import SchemaOutOfDate
+
+DATABASE_ENV = "ADVISOR_TUI_DECISIONS_DATABASE"
+DEFAULT_DATABASE = "sqlite:///decisions-service.sqlite3"
+DEFAULT_PORT = 8766
+
+
+class ServiceSettings(BaseModel):
+    """Everything a worker process needs to build the app (handed over as JSON)."""
+
+    database: str
+    pool_size: int = 8
+    audience: str = "advisor-tui"
+    issuer: str | None = None
+    jwks: Path | None = None
+    jwt_public_key: Path | None = None
+    insecure_demo_tokens: bool = False
+
+    def authenticator(self) -> Any:
+        from advisor_tui.services.decisions.auth import (
+            EitherAuthenticator,
+            JwtAuthenticator,
+            TokenTable,
+        )
+
+        signed: Any = None
+        if self.jwks is not None:
+            signed = JwtAuthenticator.from_jwks(
+                self.jwks.read_text(encoding="utf-8"), audience=self.audience, issuer=self.issuer
+            )
+        elif self.jwt_public_key is not None:
+            signed = JwtAuthenticator.from_public_key(
+                self.jwt_public_key.read_bytes(), audience=self.audience, issuer=self.issuer
+            )
+        if not self.insecure_demo_tokens:
+            if signed is None:
+                raise ValueError(
+                    "no way to check tokens: pass --jwks FILE or --jwt-public-key FILE "
+                    "(or --insecure-demo-tokens for a demo)"
+                )
+            return signed
+        from advisor_tui.mock.scenario import load_state
+
+        static = TokenTable(load_state().advisor_for_static_token)
+        return static if signed is None else EitherAuthenticator(signed, static)
+
+    def build_app(self) -> Any:
+        from advisor_tui.services.decisions.service import create_app
+
+        engine = make_engine(self.database, pool_size=self.pool_size)
+        return create_app(engine, self.authenticator())
+
+
+def add_parser(serve_sub: Any) -> None:
+    """Register ``serve decisions`` under the ``serve`` command's subparsers."""
+    parser = serve_sub.add_parser(
+        "decisions", help="run the decisions service (the override log) on SQLite or PostgreSQL"
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help=f"sqlite:///path or postgresql://user@host/db (default ${DATABASE_ENV}, "
+        f"else {DEFAULT_DATABASE})",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=8,
+        metavar="N",
+        help="PostgreSQL connections per worker (default 8; 4-8 suit 2 cores)",
+    )
+    parser.add_argument(
+        "--migrate", action="store_true", help="apply missing schema migrations, then serve"
+    )
+    parser.add_argument(
+        "--migrate-only", action="store_true", help="apply missing schema migrations and exit"
+    )
+    parser.add_argument("--jwks", type=Path, default=None, metavar="FILE", help="JWKS file")
+    parser.add_argument(
+        "--jwt-public-key", type=Path, default=None, metavar="FILE", help="PEM public key"
+    )
+    parser.add_argument("--audience", default="advisor-tui", help="required aud claim")
+    parser.add_argument("--issuer", default=None, help="required iss claim (default: any)")
+    parser.add_argument(
+        "--insecure-demo-tokens",
+        action="store_true",
+        help="also accept the demo's static tokens (never in production)",
+    )
+
+
+async def migrate(database: str) -> None:
+    engine = make_engine(database, pool_size=1)
+    try:
+        await engine.start(migrate=True)
+    finally:
+        await engine.aclose()
+
+
+def cmd_serve_decisions(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from advisor_tui.services.decisions.errors import StoreUnavailable
+    from advisor_tui.services.decisions.service import ENV_SETTINGS
+
+    database = args.database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    settings = ServiceSettings(
+        database=database,
+        pool_size=args.pool_size,
+        audience=args.audience,
+        issuer=args.issuer,
+        jwks=args.jwks,
+        jwt_public_key=args.jwt_public_key,
+        insecure_demo_tokens=args.insecure_demo_tokens,
+    )
+    shown = describe_url(database)
+    try:
+        settings.authenticator()  # fail now, not in every worker
+        if args.migrate or args.migrate_only:
+            asyncio.run(migrate(database))
+            print(f"decisions database {shown}: schema up to date", file=sys.stderr)
+            if args.migrate_only:
+                return 0
+        asyncio.run(_check_schema(database))
+    except (SchemaOutOfDate, StoreUnavailable, ValueError, OSError) as error:
+        print(f"advisor-tui: serve decisions: {error}", file=sys.stderr)
+        return 2
+    if args.insecure_demo_tokens:
+        print(
+            "WARNING: accepting the demo's static tokens (--insecure-demo-tokens)", file=sys.stderr
+        )
+    print(
+        f"serving decisions on http://{args.host}:{args.port} from {shown} "
+        f"with {args.workers} worker(s) (Ctrl+C stops)",
+        file=sys.stderr,
+    )
+    if args.workers <= 1:
+        uvicorn.run(settings.build_app(), host=args.host, port=args.port, log_level="info")
+        return 0
+    # Each worker process builds its own engine and pool from these settings.
+    os.environ[ENV_SETTINGS] = json.dumps(settings.model_dump(mode="json"))
+    uvicorn.run(
+        "advisor_tui.services.decisions.service:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+async def _check_schema(database: str) -> None:
+    engine = make_engine(database, pool_size=1)
+    try:
+        await engine.start(migrate=False)
+    finally:
+        await engine.aclose()

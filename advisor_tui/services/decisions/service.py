@@ -1,0 +1,93 @@
+"""The decisions service as an ASGI app: the router, health, one error shape, lifespan.
+
+``create_app`` serves the API at the root of its own base URL (a deployment
+points the app's ``decisions`` backend URL at it). ``app_from_environment`` is
+the factory uvicorn's worker processes call (``serve decisions --workers N``):
+each worker builds its own engine and pool from the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from advisor_tui.contract import Backend, ErrorBody, Health, routes
+from advisor_tui.services.decisions.auth import Authenticator
+from advisor_tui.services.decisions.engine import DecisionEngine
+from advisor_tui.services.decisions.errors import StoreUnavailable
+from advisor_tui.services.decisions.router import RETRY_AFTER_S, build_router
+
+# Settings handed from ``serve decisions`` to its worker processes.
+ENV_SETTINGS = "ADVISOR_TUI_DECISIONS_SERVICE"
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def create_app(
+    engine: DecisionEngine,
+    authenticator: Authenticator,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    migrate: bool = False,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await engine.start(migrate=migrate)
+        try:
+            yield
+        finally:
+            await engine.aclose()
+
+    app = FastAPI(
+        title="Advisor TUI decisions service",
+        version="1",
+        description="The override log: idempotent decision records in per-advisor hash "
+        "chains checked by the server, reviews, supervisor pages and figures.",
+        lifespan=lifespan,
+    )
+
+    @app.get(routes.HEALTH, response_model=Health, summary="Health, including the database")
+    async def health() -> JSONResponse:
+        try:
+            await engine.ping()
+        except StoreUnavailable:
+            body = Health(backend=Backend.DECISIONS, ok=False, at=clock())
+            return JSONResponse(
+                body.model_dump(mode="json"),
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        return JSONResponse(
+            Health(backend=Backend.DECISIONS, ok=True, at=clock()).model_dump(mode="json")
+        )
+
+    app.include_router(build_router(engine, authenticator, clock), tags=["decisions"])
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = ErrorBody(detail=describe_validation(exc))
+        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app a worker process serves, from the settings ``serve decisions`` left in
+    the environment (uvicorn's ``factory=True``)."""
+    from advisor_tui.services.decisions.cli import ServiceSettings
+
+    settings = ServiceSettings.model_validate_json(os.environ[ENV_SETTINGS])
+    app: FastAPI = settings.build_app()
+    return app
