@@ -18,10 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from advisor_tui.contract import Backend, ErrorBody, Health, routes
+from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.services.decisions.auth import Authenticator
 from advisor_tui.services.decisions.engine import DecisionEngine
 from advisor_tui.services.decisions.errors import StoreUnavailable
 from advisor_tui.services.decisions.router import RETRY_AFTER_S, build_router
+
+MAX_BODY_BYTES = 256 * 1024
+"""Largest request body the service reads (413 beyond)."""
 
 # Settings handed from ``serve decisions`` to its worker processes.
 ENV_SETTINGS = "ADVISOR_TUI_DECISIONS_SERVICE"
@@ -74,6 +78,9 @@ def create_app(
         )
 
     app.include_router(build_router(engine, authenticator, clock), tags=["decisions"])
+    # Bodies are bounded before they are read (the contract bounds every field;
+    # the largest valid decision is far below this).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
