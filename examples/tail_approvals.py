@@ -5,7 +5,7 @@
 
 Signs in with the configured token; against a mock with none configured, as
 the demo supervisor. Each poll reads every page of
-``decisions.list(needs_approval=True, approval=pending)`` and prints the
+``decisions.list(DecisionFilters(needs_approval=True, approval=pending))`` and prints the
 decisions not seen before, oldest first, like ``tail -f``.
 """
 
@@ -16,7 +16,7 @@ import asyncio
 import sys
 
 from advisor_tui.clients import BackendError, Backends
-from advisor_tui.contract import ApprovalState, DecisionView, Role
+from advisor_tui.contract import ApprovalState, DecisionFilters, DecisionView, Role
 from advisor_tui.formatting import pounds
 from advisor_tui.scripting import open_backends
 from advisor_tui.text import clean
@@ -27,7 +27,9 @@ async def pending(backends: Backends) -> list[DecisionView]:
     cursor: str | None = None
     while True:
         page = await backends.decisions.list(
-            needs_approval=True, approval=ApprovalState.PENDING, cursor=cursor, limit=200
+            DecisionFilters(needs_approval=True, approval=ApprovalState.PENDING),
+            cursor=cursor,
+            limit=200,
         )
         views.extend(page.items)
         if page.next_cursor is None:

@@ -267,6 +267,7 @@ def _read_body(parameter: Parameter, path: Path, stdin: TextIO) -> BaseModel:
 
 def _arguments(operation: Operation, args: argparse.Namespace, stdin: TextIO) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    queries: dict[str, tuple[Any, dict[str, Any]]] = {}
     for parameter in operation.parameters:
         value = getattr(args, _dest(parameter))
         if parameter.is_body:
@@ -274,7 +275,15 @@ def _arguments(operation: Operation, args: argparse.Namespace, stdin: TextIO) ->
         elif value is not None and isinstance(parameter.type, type):
             if issubclass(parameter.type, Enum):
                 value = parameter.type(value)
+        if parameter.query_of is not None:
+            # A query model's fields are options; the method gets the model.
+            _, fields = queries.setdefault(parameter.query_of, (parameter.query_model, {}))
+            if value is not None:
+                fields[parameter.name] = value
+            continue
         values[parameter.name] = value
+    for name, (model, fields) in queries.items():
+        values[name] = model(**fields)
     return values
 
 

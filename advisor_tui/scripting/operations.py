@@ -24,10 +24,11 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Union
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from advisor_tui.clients import BackendHttp, Backends
 from advisor_tui.contract.common import Backend
+from advisor_tui.contract.decisions import DecisionFilters
 
 # Methods every client inherits that are plumbing, not backend operations.
 _SHARED_OPERATIONS = ("health",)
@@ -54,10 +55,17 @@ class Parameter:
     required: bool
     positional: bool
     default: Any
+    query_of: str | None = None
+    """For a field of a query model (``DecisionFilters``): the method parameter it fills."""
+    query_model: Any = None
 
     @property
     def is_body(self) -> bool:
-        return isinstance(self.type, type) and issubclass(self.type, BaseModel)
+        return (
+            self.query_of is None
+            and isinstance(self.type, type)
+            and issubclass(self.type, BaseModel)
+        )
 
     @property
     def option(self) -> str:
@@ -140,6 +148,32 @@ def _summary(method: Callable[..., Any]) -> str:
     return (sentence + dot).strip().replace("``", "")
 
 
+_QUERY_MODELS: tuple[type[BaseModel], ...] = (DecisionFilters,)
+"""Models a client takes as query parameters: each field becomes an option."""
+
+
+def _query_fields(name: str, model: type[BaseModel]) -> list[Parameter]:
+    hints = typing.get_type_hints(model)
+    out = []
+    for field in model.model_fields:
+        annotation, nullable = _unwrap_optional(hints[field])
+        if annotation is AwareDatetime:
+            annotation = datetime
+        out.append(
+            Parameter(
+                name=field,
+                type=annotation,
+                nullable=nullable,
+                required=False,
+                positional=False,
+                default=None,
+                query_of=name,
+                query_model=model,
+            )
+        )
+    return out
+
+
 def _parameters(method: Callable[..., Any]) -> tuple[tuple[Parameter, ...], Any]:
     hints = typing.get_type_hints(method)
     parameters = []
@@ -148,6 +182,13 @@ def _parameters(method: Callable[..., Any]) -> tuple[tuple[Parameter, ...], Any]
             continue
         annotation, nullable = _unwrap_optional(hints[name])
         required = p.default is inspect.Parameter.empty
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not required:
+            # An optional model is either a query model (its fields become
+            # options) or something the client fills in itself when absent
+            # (record's chain position), which a command line leaves to it.
+            if issubclass(annotation, _QUERY_MODELS):
+                parameters.extend(_query_fields(name, annotation))
+            continue
         parameters.append(
             Parameter(
                 name=name,

@@ -97,8 +97,13 @@ READS: dict[tuple[str, str], list[str]] = {
     ("actions", "next-actions"): ["actions", "next-actions", "cus-outage"],
     ("actions", "reason-codes"): ["actions", "reason-codes"],
     ("actions", "health"): ["actions", "health"],
-    ("decisions", "list"): ["--role", "supervisor", "decisions", "list", "--limit", "5"],
+    ("decisions", "list"): [
+        *("--role", "supervisor", "decisions", "list", "--limit", "5"),
+        *("--kind", "override", "--since", "2025-01-01T00:00Z"),
+    ],
     ("decisions", "chain-head"): ["decisions", "chain-head", "adv-sam-carter"],
+    ("decisions", "chain-links"): ["decisions", "chain-links", "adv-sam-carter"],
+    ("decisions", "audit"): ["decisions", "audit"],
     ("decisions", "stats"): ["decisions", "stats"],
     ("decisions", "health"): ["decisions", "health"],
 }
@@ -130,7 +135,7 @@ def _check_against_contract(backend: str, name: str, result: Any) -> None:
 @pytest.mark.parametrize("key", list(READS), ids=lambda k: " ".join(k))
 def test_every_read_answers_contract_json(key: tuple[str, str], env: MockBackends) -> None:
     argv = READS[key]
-    if key == ("decisions", "stats"):
+    if key in {("decisions", "stats"), ("decisions", "audit")}:
         argv = ["--role", "supervisor", *argv]
         env_token = env.token(Role.SUPERVISOR)
         os.environ["ADVISOR_TUI_TOKEN"] = env_token

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor_tui.contract import ApprovalState, Role
+from advisor_tui.contract import ApprovalState, DecisionFilters, Role
 from advisor_tui.testing import MockBackends, mock_backends
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -108,7 +108,7 @@ def test_record_decision_then_retry_then_tail_the_approval(
 
     async def pending() -> list[str]:
         async with mock.connect(Role.SUPERVISOR) as backends:
-            page = await backends.decisions.list(approval=ApprovalState.PENDING)
+            page = await backends.decisions.list(DecisionFilters(approval=ApprovalState.PENDING))
             return [view.decision.id for view in page.items]
 
     assert asyncio.run(pending()).count(decision_id) == 1
