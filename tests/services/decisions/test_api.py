@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from advisor_tui.contract import (
     GENESIS_HASH,
+    Advisor,
     ChainHead,
     Decision,
     DecisionKind,
@@ -46,9 +47,12 @@ ADVISOR, ADVISOR_2 = auth("demo-advisor"), auth("demo-advisor-2")
 TEAM_LEAD, SUPERVISOR = auth("demo-team-lead"), auth("demo-supervisor")
 
 
-def app_with(engine: DecisionEngine) -> FastAPI:
+def app_with(engine: DecisionEngine, extra: dict[str, Advisor] | None = None) -> FastAPI:
+    """The service's router on ``engine``, with the test identities' static tokens
+    (and ``extra`` token -> advisor pairs)."""
     app = FastAPI()
     state = make_state()
+    state.advisors.update(extra or {})
     app.include_router(
         build_router(engine, TokenTable(state.advisor_for_token), state.clock), prefix=BASE
     )
