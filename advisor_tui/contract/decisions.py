@@ -255,6 +255,8 @@ class ChainLink(ContractModel):
 
 
 class ChainLinkPage(ContractModel):
+    """A page of an advisor's chain on the server, in sequence order."""
+
     items: Annotated[list[ChainLink], Field(max_length=CHAIN_LINKS_PAGE_MAX)]
     next_after: int | None = Field(
         default=None, description="Pass as after= for the next page; None on the last."
@@ -278,6 +280,8 @@ class ChainAudit(ContractModel):
 
 
 class ChainAuditPage(ContractModel):
+    """A page of the server's audit, one advisor per item, in advisor id order."""
+
     items: Annotated[list[ChainAudit], Field(max_length=AUDIT_PAGE_MAX)]
     next_after: IdText | None = Field(
         default=None, description="Pass as after= for the next page of advisors."

@@ -102,9 +102,9 @@ class PostgresEngine:
             open=False,
             timeout=POOL_TIMEOUT_S,
             kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": True},
-            # A connection that broke while idle (server restarted, failover) is
-            # found and replaced on checkout instead of failing a request.
-            check=AsyncConnectionPool.check_connection,
+            # No check on checkout (a round trip per request): a connection that
+            # broke while idle (restart, failover) fails its request with 503 and
+            # the pool discards it; the client's retry gets a fresh one.
             name="decisions",
         )
         self._started = False
@@ -228,14 +228,26 @@ class PostgresEngine:
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (advisor.id,)
             )
-            existing = await self._existing(conn, decision.id)
-            if existing is not None:
-                if existing[0] != text:
-                    raise IdempotencyConflict(
-                        f"decision {decision.id} was already recorded with a different body"
-                    )
-                return _receipt(decision.id, *existing[1:]), False
-            count, head = await self._head(conn, advisor.id)
+            # The replay check and the advisor's head in one round trip.
+            rows = await (
+                await conn.execute(
+                    "SELECT 0, body, advisor_id, sequence, prev_hash, hash, recorded_at "
+                    "FROM decisions WHERE id = %s UNION ALL "
+                    "(SELECT 1, NULL, NULL, sequence, NULL, hash, NULL FROM decisions "
+                    "WHERE advisor_id = %s ORDER BY sequence DESC LIMIT 1)",
+                    (decision.id, advisor.id),
+                )
+            ).fetchall()
+            for which, body_text, owner, seq, prev, digest_, at in rows:
+                if which == 0:
+                    if body_text != text:
+                        raise IdempotencyConflict(
+                            f"decision {decision.id} was already recorded with a different body"
+                        )
+                    return _receipt(decision.id, owner, int(seq), prev, digest_, at), False
+            count, head = next(
+                ((int(r[3]), str(r[5])) for r in rows if r[0] == 1), (0, GENESIS_HASH)
+            )
             refused = chain.check_link(advisor.id, count, head, link)
             if refused is not None:
                 await conn.execute(

@@ -187,7 +187,7 @@ class _Batch:
 
 
 @dataclass(slots=True)
-class _SeedItem:
+class SeedItem:
     advisor: Advisor
     id: str
     body: str  # exactly Decision.canonical_bytes(), decoded
@@ -228,7 +228,7 @@ class SeedGenerator:
         pairs = _PAIRS
         return "".join([pairs[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
-    def decisions(self, n: int) -> Iterator[_SeedItem]:
+    def decisions(self, n: int) -> Iterator[SeedItem]:
         rng = self._rng
         start_us = us(self._start)
         span_us = us(self._end) - start_us
@@ -300,7 +300,7 @@ class SeedGenerator:
                 reason_code=f'"{reason}"' if reason else null,
                 situation=situations[int(rng.random() * len(situations))],
             )
-            item = _SeedItem(
+            item = SeedItem(
                 advisor=advisor,
                 id=ulid,
                 body=body,
@@ -320,7 +320,7 @@ class SeedGenerator:
                 self._review(item, decided, changed)
             yield item
 
-    def _review(self, item: _SeedItem, decided: datetime, changed: dict[str, ParamValue]) -> None:
+    def _review(self, item: SeedItem, decided: datetime, changed: dict[str, ParamValue]) -> None:
         """Give the item the verdicts a supervisor would plausibly have left by now:
         most older needs-approval overrides decided, a third of overrides reviewed."""
         rng = self._rng
@@ -355,7 +355,7 @@ class SeedGenerator:
                 self._add(item, reviewer, verdict, at + timedelta(minutes=5))
                 item.review_state = REVIEW_STATE_FOR[verdict]
 
-    def _add(self, item: _SeedItem, reviewer: Advisor, verdict: Verdict, at: datetime) -> None:
+    def _add(self, item: SeedItem, reviewer: Advisor, verdict: Verdict, at: datetime) -> None:
         review_id = self._ulid(us(at))
         review = {
             "id": review_id,
