@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from advisor_tui.contract.decisions import canonical_json
 from advisor_tui.store.decisions import (
     DecisionStore,
     DeliveryStatus,
@@ -169,7 +170,8 @@ def _body(record: StoredDecision) -> dict[str, Any] | None:
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The contract's canonical form (the one the chain hashes): one spelling of it.
+    return canonical_json(value).decode()
 
 
 def export(

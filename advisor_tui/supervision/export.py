@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import AsyncIterator
 from typing import Any, TextIO
 
 from advisor_tui.clients.decisions import DecisionsClient
 from advisor_tui.contract import routes
-from advisor_tui.contract.decisions import DecisionView
+from advisor_tui.contract.decisions import DecisionView, canonical_json
 from advisor_tui.store.export import FORMATS, ExportFormat, neutralise_cell
 from advisor_tui.supervision.chain import chain_intact
 from advisor_tui.supervision.filters import DecisionQuery, list_page
@@ -55,7 +54,8 @@ SERVER_CSV_COLUMNS = (
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The contract's canonical form (the one the chain hashes): one spelling of it.
+    return canonical_json(value).decode()
 
 
 def server_csv_row(view: DecisionView) -> list[str]:
