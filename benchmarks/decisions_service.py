@@ -133,6 +133,8 @@ async def ingest(database: str, advisors: int, per_advisor: int, workdir: Path) 
     jwks.write_text(issuer.jwks())
     tokens = {a.id: issuer.issue(a) for a in crowd}
     port = free_port()
+    # The service's log goes to a file: an unread pipe would fill and stall it.
+    log = (workdir / "service.log").open("wb")
     env = {**os.environ, "ADVISOR_TUI_DECISIONS_DATABASE": database}
     server = subprocess.Popen(
         [
@@ -153,11 +155,12 @@ async def ingest(database: str, advisors: int, per_advisor: int, workdir: Path) 
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     duplicates_sent = 0
+    resent = 0
     try:
         limits = httpx.Limits(
             max_connections=advisors + 10, max_keepalive_connections=advisors + 10
@@ -177,6 +180,19 @@ async def ingest(database: str, advisors: int, per_advisor: int, workdir: Path) 
                 await asyncio.sleep(0.2)
 
             async def post(d: Decision, advisor: Advisor, head: ChainHead) -> httpx.Response:
+                # A connection the server closed as idle is resent, as any client
+                # would: safe, since the id and the link make a resend a replay.
+                nonlocal resent
+                for attempt in range(5):
+                    try:
+                        return await send_once(d, advisor, head)
+                    except httpx.TransportError:
+                        if attempt == 4:
+                            raise
+                        resent += 1
+                raise AssertionError("unreachable")
+
+            async def send_once(d: Decision, advisor: Advisor, head: ChainHead) -> httpx.Response:
                 return await client.post(
                     routes.DECISIONS,
                     content=d.model_dump_json(),
@@ -237,6 +253,7 @@ async def ingest(database: str, advisors: int, per_advisor: int, workdir: Path) 
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     sent = advisors * per_advisor
     return {
         "decisions": sent,
@@ -246,6 +263,7 @@ async def ingest(database: str, advisors: int, per_advisor: int, workdir: Path) 
         "lost": sent - stored,
         "duplicated": stored - sent if stored > sent else 0,
         "racing_duplicates": duplicates_sent,
+        "resent": resent,
         "broken_chains": broken,
         "advisors_audited": audited,
     }
@@ -351,7 +369,8 @@ async def bench_engine(
         got = await ingest(ingest_url, args.advisors, args.per_advisor, workdir)
         print(
             f"  ingest: {got['decisions']:,} decisions from {args.advisors} concurrent advisors "
-            f"({got['racing_duplicates']} sent twice at once): {got['per_s']:,.0f} decisions/s, "
+            f"({got['racing_duplicates']} sent twice at once, {got['resent']} resent after a "
+            f"dropped connection): {got['per_s']:,.0f} decisions/s, "
             f"ack p50 {got['p50']:.1f} ms, p99 {got['p99']:.1f} ms; lost {got['lost']}, "
             f"duplicated {got['duplicated']}, broken chains {got['broken_chains']}",
             flush=True,

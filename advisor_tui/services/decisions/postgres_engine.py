@@ -23,7 +23,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -49,7 +49,7 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
-from advisor_tui.services.decisions import chain, migrations, postgres_figures
+from advisor_tui.services.decisions import chain, migrations, postgres_figures, postgres_rows
 from advisor_tui.services.decisions.chain import Link
 from advisor_tui.services.decisions.engine import describe_url
 from advisor_tui.services.decisions.errors import (
@@ -73,20 +73,12 @@ false): an exact count of millions of rows would cost seconds per page."""
 CONNECT_TIMEOUT_S = 5
 POOL_TIMEOUT_S = 5
 
-_VIEW = (
-    "id, advisor_id, team, approval, review_state, body, sequence, prev_hash, hash, "
-    "recorded_at, decided_at"
-)
 _INSERT = (
     "INSERT INTO decisions (id, advisor_id, team, customer_id, kind, step_id, step_title, "
     "reason_code, needs_approval, approval, review_state, decided_at, action_kind, alternative, "
     "sequence, prev_hash, hash, recorded_at, body) VALUES "
     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-# Enum-valued filters are written as literals (from a fixed set, never caller
-# text) so the planner can match the partial indexes; the rest are parameters.
-_LITERAL_COLUMNS = ("kind", "approval", "review_state", "needs_approval")
-_PARAM_COLUMNS = ("advisor_id", "team", "customer_id", "step_id", "reason_code")
 
 
 class PostgresEngine:
@@ -210,7 +202,7 @@ class PostgresEngine:
                 raise IdempotencyConflict(
                     f"decision {decision.id} was already recorded with a different body"
                 ) from None
-            return _receipt(decision.id, *existing[1:]), False
+            return postgres_rows.receipt(decision.id, *existing[1:]), False
 
     async def _record(
         self,
@@ -244,7 +236,9 @@ class PostgresEngine:
                         raise IdempotencyConflict(
                             f"decision {decision.id} was already recorded with a different body"
                         )
-                    return _receipt(decision.id, owner, int(seq), prev, digest_, at), False
+                    return postgres_rows.receipt(
+                        decision.id, owner, int(seq), prev, digest_, at
+                    ), False
             count, head = next(
                 ((int(r[3]), str(r[5])) for r in rows if r[0] == 1), (0, GENESIS_HASH)
             )
@@ -301,7 +295,7 @@ class PostgresEngine:
                     )
         if refused is not None:
             raise refused
-        return _receipt(decision.id, advisor.id, sequence, head, digest, now), True
+        return postgres_rows.receipt(decision.id, advisor.id, sequence, head, digest, now), True
 
     @staticmethod
     async def _existing(
@@ -330,27 +324,29 @@ class PostgresEngine:
     async def get(self, decision_id: str) -> DecisionView | None:
         async with self._conn() as conn:
             row = await (
-                await conn.execute(f"SELECT {_VIEW} FROM decisions WHERE id = %s", (decision_id,))
+                await conn.execute(
+                    f"SELECT {postgres_rows.VIEW} FROM decisions WHERE id = %s", (decision_id,)
+                )
             ).fetchone()
             if row is None:
                 return None
             reviews = await self._reviews_for(conn, [decision_id])
-        return _view(row, reviews.get(decision_id, []))
+        return postgres_rows.view(row, reviews.get(decision_id, []))
 
     async def list(self, filters: DecisionFilters, cursor: str | None, limit: int) -> DecisionPage:
         """One page newest first, keyset on (decided_at, id): a walk down one index."""
-        conditions, args = _where(filters)
+        conditions, args = postgres_rows.where(filters)
         page_conditions, page_args = list(conditions), list(args)
         if cursor is not None:
             decided_us, last_id = decode_cursor(cursor, "v2")
             page_conditions.append(sql.SQL("(decided_at, id) < (%s, %s)"))
-            page_args += [_from_us(int(decided_us)), last_id]
+            page_args += [postgres_rows.from_us(int(decided_us)), last_id]
         async with self._conn() as conn:
             rows = await (
                 await conn.execute(
                     sql.SQL(
                         "SELECT {} FROM decisions{} ORDER BY decided_at DESC, id DESC LIMIT %s"
-                    ).format(sql.SQL(_VIEW), _sql_where(page_conditions)),
+                    ).format(sql.SQL(postgres_rows.VIEW), postgres_rows.sql_where(page_conditions)),
                     (*page_args, limit + 1),
                 )
             ).fetchall()
@@ -358,7 +354,7 @@ class PostgresEngine:
             more = len(rows) > limit
             rows = rows[:limit]
             reviews = await self._reviews_for(conn, [r[0] for r in rows])
-        items = [_view(r, reviews.get(r[0], [])) for r in rows]
+        items = [postgres_rows.view(r, reviews.get(r[0], [])) for r in rows]
         next_cursor = encode_cursor(str(us(rows[-1][10])), rows[-1][0]) if more else None
         return DecisionPage(items=items, next_cursor=next_cursor, total=total, total_exact=exact)
 
@@ -369,7 +365,7 @@ class PostgresEngine:
         args: builtins.list[Any],
     ) -> tuple[int, bool]:
         """Exact up to COUNT_CAP (an index walk that stops there), else the estimate."""
-        where = _sql_where(conditions)
+        where = postgres_rows.sql_where(conditions)
         row = await (
             await conn.execute(
                 sql.SQL("SELECT count(*) FROM (SELECT 1 FROM decisions{} LIMIT %s) capped").format(
@@ -529,80 +525,3 @@ class PostgresEngine:
     ) -> DecisionStats:
         async with self._conn() as conn:
             return await postgres_figures.stats(conn, since, until, team)
-
-
-def _literal(value: object) -> sql.Composable:
-    if isinstance(value, bool):
-        return sql.SQL("true" if value else "false")
-    return sql.Literal(str(value))
-
-
-def _where(filters: DecisionFilters) -> tuple[list[sql.Composable], builtins.list[Any]]:
-    conditions: builtins.list[sql.Composable] = []
-    args: builtins.list[Any] = []
-    for column in _LITERAL_COLUMNS:
-        value = getattr(filters, column)
-        if value is not None:
-            conditions.append(sql.SQL("{} = {}").format(sql.Identifier(column), _literal(value)))
-    for column in _PARAM_COLUMNS:
-        value = getattr(filters, column)
-        if value is not None:
-            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-            args.append(value)
-    if filters.since is not None:
-        conditions.append(sql.SQL("decided_at >= %s"))
-        args.append(filters.since)
-    if filters.until is not None:
-        conditions.append(sql.SQL("decided_at < %s"))
-        args.append(filters.until)
-    return conditions, args
-
-
-# _where reads the filters by column name; a filter added without its column would be ignored.
-assert set(DecisionFilters.model_fields) == {
-    *_LITERAL_COLUMNS,
-    *_PARAM_COLUMNS,
-    "since",
-    "until",
-}
-
-
-def _sql_where(conditions: Sequence[sql.Composable]) -> sql.Composable:
-    if not conditions:
-        return sql.SQL("")
-    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
-
-
-def _from_us(value: int) -> datetime:
-    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
-
-
-def _receipt(
-    decision_id: str,
-    advisor_id: str,
-    sequence: int,
-    prev_hash: str,
-    digest: str,
-    recorded_at: datetime,
-) -> DecisionReceipt:
-    return DecisionReceipt(
-        id=decision_id,
-        advisor_id=advisor_id,
-        sequence=sequence,
-        prev_hash=prev_hash,
-        hash=digest,
-        recorded_at=recorded_at,
-    )
-
-
-def _view(row: Sequence[Any], reviews: builtins.list[Review]) -> DecisionView:
-    decision_id, advisor_id, team, approval, review_state, body = row[:6]
-    sequence, prev_hash, digest, recorded_at = row[6:10]
-    return DecisionView(
-        decision=Decision.model_validate_json(body),
-        receipt=_receipt(decision_id, advisor_id, sequence, prev_hash, digest, recorded_at),
-        team=team,
-        approval=ApprovalState(approval),
-        review_state=ReviewState(review_state),
-        reviews=reviews,
-    )
