@@ -12,6 +12,8 @@ SQLite keeps the version in ``PRAGMA user_version``; PostgreSQL in a
 
 from __future__ import annotations
 
+from advisor_tui.services.decisions import sqlite_figures
+
 # -- SQLite ----------------------------------------------------------------------
 
 # Step 1 is the schema the mock's ledger had, written with IF NOT EXISTS so a
@@ -62,6 +64,9 @@ SQLITE: tuple[str, ...] = (
         last_at    TEXT NOT NULL
     );
     """,
+    # Step 3: figures from rollups kept as decisions arrive, built from the log
+    # already there (see sqlite_figures).
+    sqlite_figures.MIGRATION + ";\n" + ";\n".join(sqlite_figures.REBUILD),
 )
 
 # -- PostgreSQL ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from advisor_tui.contract.decisions import (
     canonical_json,
 )
 from advisor_tui.contract.identity import Advisor, Role
-from advisor_tui.services.decisions import sqlite_queries
+from advisor_tui.services.decisions import sqlite_figures, sqlite_queries
 from advisor_tui.services.decisions.chain import link_hash
 from advisor_tui.services.decisions.rules import (
     EPOCH,
@@ -495,6 +495,11 @@ def sqlite_bulk_seed(
         finally:
             sqlite_queries.create_filter_indexes(db)
             _bulk_mode(ledger, False)
+        # COPY-style loading bypasses the record path that keeps the rollups.
+        db.execute("BEGIN IMMEDIATE")
+        for statement in sqlite_figures.REBUILD:
+            db.execute(statement)
+        db.execute("COMMIT")
         # Fresh statistics so the planner picks the most selective index
         # when several filters combine.
         db.execute("ANALYZE")

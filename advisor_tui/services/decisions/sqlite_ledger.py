@@ -38,6 +38,7 @@ from advisor_tui.contract.decisions import (
     ChainLink,
     Decision,
     DecisionFilters,
+    DecisionKind,
     DecisionPage,
     DecisionReceipt,
     DecisionStats,
@@ -47,7 +48,7 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
-from advisor_tui.services.decisions import chain, migrations, sqlite_queries
+from advisor_tui.services.decisions import chain, migrations, sqlite_figures, sqlite_queries
 from advisor_tui.services.decisions.errors import (
     ChainLinkBroken,
     DecisionNotFound,
@@ -279,6 +280,17 @@ class SqliteLedger:
                     "INSERT INTO decision_bodies (rowid, body) VALUES (?, ?)",
                     (cursor.lastrowid, body.decode()),
                 )
+                sqlite_figures.add_to_rollups(
+                    db,
+                    decided_at=decision.decided_at,
+                    team=advisor.team,
+                    advisor_id=advisor.id,
+                    step_id=decision.process_step.id,
+                    override=decision.kind is DecisionKind.OVERRIDE,
+                    alternative=override_key(
+                        decision.kind, decision.alternative, decision.changed_parameters
+                    ),
+                )
         if refused is not None:
             raise refused
         return _receipt(decision.id, advisor.id, sequence, head, digest, recorded_at), True
@@ -464,7 +476,7 @@ class SqliteLedger:
     ) -> DecisionStats:
         """Override rates per advisor, step and day, and the most repeated overrides."""
         with self._lock:
-            return sqlite_queries.stats(self._db, since, until, team)
+            return sqlite_figures.stats(self._db, since, until, team)
 
 
 def _receipt(

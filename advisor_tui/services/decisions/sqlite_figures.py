@@ -1,0 +1,186 @@
+"""Override figures on SQLite from rollups kept as decisions arrive (as on PostgreSQL).
+
+The same cut of a range as ``postgres_figures.plan``: whole months from the
+monthly rollups, the whole days of partial months from the daily ones, partial
+days from the log. Periods are ISO date text (``YYYY-MM-DD``), which sorts as
+dates do; the log keeps ``decided_at`` as microseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from advisor_tui.contract.decisions import DecisionStats, RateBucket, RepeatedOverride
+from advisor_tui.services.decisions.postgres_figures import plan
+from advisor_tui.services.decisions.rules import us
+
+MIGRATION = """
+CREATE TABLE IF NOT EXISTS rollup_cells_month (
+    period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
+    decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+    PRIMARY KEY (period, team, advisor_id, step_id)
+);
+CREATE TABLE IF NOT EXISTS rollup_cells_day (
+    period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
+    decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+    PRIMARY KEY (period, team, advisor_id, step_id)
+);
+CREATE TABLE IF NOT EXISTS rollup_repeats_month (
+    period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
+    overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
+);
+CREATE TABLE IF NOT EXISTS rollup_repeats_day (
+    period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
+    overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
+);
+CREATE TABLE IF NOT EXISTS rollup_day_team (
+    period TEXT NOT NULL, team TEXT NOT NULL, decisions INTEGER NOT NULL,
+    overrides INTEGER NOT NULL, PRIMARY KEY (period, team)
+)
+"""
+
+_DAY = "date(decided_at / 1000000, 'unixepoch')"
+
+REBUILD = [
+    "DELETE FROM rollup_cells_month",
+    "DELETE FROM rollup_cells_day",
+    "DELETE FROM rollup_repeats_month",
+    "DELETE FROM rollup_repeats_day",
+    "DELETE FROM rollup_day_team",
+    f"INSERT INTO rollup_cells_day SELECT {_DAY}, team, advisor_id, step_id, count(*), "
+    "sum(kind = 'override') FROM decisions GROUP BY 1, 2, 3, 4",
+    "INSERT INTO rollup_cells_month SELECT substr(period, 1, 8) || '01', team, advisor_id, "
+    "step_id, sum(decisions), sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3, 4",
+    "INSERT INTO rollup_day_team SELECT period, team, sum(decisions), sum(overrides) "
+    "FROM rollup_cells_day GROUP BY 1, 2",
+    f"INSERT INTO rollup_repeats_day SELECT {_DAY}, team, step_id, alternative, count(*) "
+    "FROM decisions WHERE kind = 'override' AND alternative IS NOT NULL GROUP BY 1, 2, 3, 4",
+    "INSERT INTO rollup_repeats_month SELECT substr(period, 1, 8) || '01', team, step_id, "
+    "alternative, sum(overrides) FROM rollup_repeats_day GROUP BY 1, 2, 3, 4",
+]
+"""Recompute the rollups from the log (the migration that adds them, and bulk loads)."""
+
+
+def add_to_rollups(
+    db: sqlite3.Connection,
+    *,
+    decided_at: datetime,
+    team: str,
+    advisor_id: str,
+    step_id: str,
+    override: bool,
+    alternative: str | None,
+) -> None:
+    """Count one new decision into every rollup, in the caller's transaction."""
+    day = decided_at.astimezone(UTC).date()
+    periods = {"day": day.isoformat(), "month": day.replace(day=1).isoformat()}
+    o = int(override)
+    for grain in ("month", "day"):
+        db.execute(
+            f"INSERT INTO rollup_cells_{grain} (period, team, advisor_id, step_id, decisions, "
+            "overrides) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (period, team, advisor_id, step_id) "
+            "DO UPDATE SET decisions = decisions + 1, overrides = overrides + excluded.overrides",
+            (periods[grain], team, advisor_id, step_id, o),
+        )
+        if override and alternative is not None:
+            db.execute(
+                f"INSERT INTO rollup_repeats_{grain} (period, team, step_id, alternative, "
+                "overrides) VALUES (?, ?, ?, ?, 1) ON CONFLICT (period, team, step_id, "
+                "alternative) DO UPDATE SET overrides = overrides + 1",
+                (periods[grain], team, step_id, alternative),
+            )
+    db.execute(
+        "INSERT INTO rollup_day_team (period, team, decisions, overrides) VALUES (?, ?, 1, ?) "
+        "ON CONFLICT (period, team) DO UPDATE SET decisions = decisions + 1, "
+        "overrides = overrides + excluded.overrides",
+        (periods["day"], team, o),
+    )
+
+
+def _where(
+    column: str, ranges: Sequence[tuple[Any, Any]], team: str | None, *, raw: bool
+) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    args: list[Any] = []
+    for lo, hi in ranges:
+        conditions = ["1"]
+        for bound, op in ((lo, ">="), (hi, "<")):
+            if bound is None:
+                continue
+            conditions.append(f"{column} {op} ?")
+            args.append(us(bound) if raw else bound.isoformat())
+        parts.append("(" + " AND ".join(conditions) + ")")
+    where = "(" + " OR ".join(parts) + ")" if parts else "0"
+    if team is not None:
+        where += " AND team = ?"
+        args.append(team)
+    return where, args
+
+
+def stats(
+    db: sqlite3.Connection, since: datetime | None, until: datetime | None, team: str | None
+) -> DecisionStats:
+    p = plan(since, until)
+    raw_where, raw_args = _where("decided_at", p.raw, team, raw=True)
+    month_where, month_args = _where("period", p.months, team, raw=False)
+    day_where, day_args = _where("period", p.days, team, raw=False)
+    whole_where, whole_args = _where("period", [*p.days, *p.months], team, raw=False)
+
+    cells = db.execute(
+        "SELECT advisor_id, step_id, sum(decisions), sum(overrides) FROM ("
+        "SELECT advisor_id, step_id, decisions, overrides FROM rollup_cells_month "
+        f"WHERE {month_where}"
+        f" UNION ALL SELECT advisor_id, step_id, decisions, overrides FROM rollup_cells_day "
+        f"WHERE {day_where} UNION ALL SELECT advisor_id, step_id, 1, kind = 'override' "
+        f"FROM decisions WHERE {raw_where}) GROUP BY advisor_id, step_id",
+        (*month_args, *day_args, *raw_args),
+    ).fetchall()
+    by_day = db.execute(
+        "SELECT day, sum(decisions), sum(overrides) FROM ("
+        f"SELECT period AS day, decisions, overrides FROM rollup_day_team WHERE {whole_where}"
+        f" UNION ALL SELECT {_DAY}, 1, kind = 'override' FROM decisions WHERE {raw_where}"
+        ") GROUP BY day ORDER BY day",
+        (*whole_args, *raw_args),
+    ).fetchall()
+    repeated = db.execute(
+        "SELECT step_id, alternative, sum(overrides) AS n FROM ("
+        f"SELECT step_id, alternative, overrides FROM rollup_repeats_month WHERE {month_where}"
+        f" UNION ALL SELECT step_id, alternative, overrides FROM rollup_repeats_day "
+        f"WHERE {day_where} UNION ALL SELECT step_id, alternative, 1 FROM decisions "
+        f"WHERE kind = 'override' AND alternative IS NOT NULL AND {raw_where}"
+        ") GROUP BY step_id, alternative HAVING n >= 2 ORDER BY n DESC, step_id, alternative",
+        (*month_args, *day_args, *raw_args),
+    ).fetchall()
+    titles = {}
+    for step_id in {r[0] for r in repeated}:
+        row = db.execute(
+            "SELECT step_title FROM decisions INDEXED BY ix_decisions_step "
+            "WHERE step_id = ? ORDER BY id DESC LIMIT 1",
+            (step_id,),
+        ).fetchone()
+        titles[step_id] = str(row[0]) if row else step_id
+    by_advisor: dict[str, tuple[int, int]] = {}
+    by_step: dict[str, tuple[int, int]] = {}
+    for advisor_id, step_id, n, o in cells:
+        for totals, key in ((by_advisor, advisor_id), (by_step, step_id)):
+            seen, overridden = totals.get(key, (0, 0))
+            totals[key] = (seen + int(n), overridden + int(o))
+    return DecisionStats(
+        by_advisor=[
+            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_advisor.items())
+        ],
+        by_step=[
+            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_step.items())
+        ],
+        by_day=[RateBucket(key=str(d), decisions=int(n), overrides=int(o)) for d, n, o in by_day],
+        repeated_overrides=[
+            RepeatedOverride(step_id=s, step_title=titles[s], alternative=a, count=int(n))
+            for s, a, n in repeated
+        ],
+    )
+
+
+__all__ = ["MIGRATION", "REBUILD", "add_to_rollups", "stats"]
