@@ -12,6 +12,7 @@ client's error message or log.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -54,6 +55,9 @@ class TokenTable:
         return advisor
 
 
+_VERIFIED_MAX = 10_000
+
+
 class JwtAuthenticator:
     """Signed bearer tokens (JWT) only: signature, expiry, audience (and issuer
     if configured) checked by PyJWT; the advisor comes from the claims.
@@ -79,6 +83,10 @@ class JwtAuthenticator:
         self._audience = audience
         self._issuer = issuer
         self._leeway = leeway_s
+        # Verified tokens until they expire: an advisor's client sends the same
+        # token with every decision, and a signature check costs more than the
+        # rest of recording one. Bounded, and cleared whole when full.
+        self._verified: dict[str, tuple[float, Advisor]] = {}
 
     @classmethod
     def from_public_key(cls, pem: bytes, **kwargs: Any) -> JwtAuthenticator:
@@ -92,6 +100,16 @@ class JwtAuthenticator:
         return cls({key.key_id: key for key in keys}, **kwargs)
 
     def advisor_for(self, token: str) -> Advisor:
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > time.time():
+            return cached[1]
+        advisor, expires = self._verify(token)
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (expires, advisor)
+        return advisor
+
+    def _verify(self, token: str) -> tuple[Advisor, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid) or (
@@ -115,8 +133,8 @@ class JwtAuthenticator:
         except jwt.PyJWTError as exc:
             raise Unauthorised(f"invalid bearer token ({type(exc).__name__})") from None
         try:
-            return advisor_from_claims(claims)
-        except (ValidationError, KeyError, ValueError):
+            return advisor_from_claims(claims), float(claims["exp"])
+        except (ValidationError, KeyError, ValueError, TypeError):
             raise Unauthorised("bearer token lacks the role, team or permissions claims") from None
 
 
