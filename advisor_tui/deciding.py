@@ -33,6 +33,7 @@ from advisor_tui.contract import (
     utcnow,
 )
 from advisor_tui.formatting import pounds
+from advisor_tui.text import typed_text
 
 
 class InputError(ValueError):
@@ -189,7 +190,13 @@ def build_decision(
     codes: Sequence[ReasonCode] = (),
     now: datetime | None = None,
 ) -> Decision:
-    """Validate and build the record; raises ``InputError`` naming the field to fix."""
+    """Validate and build the record; raises ``InputError`` naming the field to fix.
+
+    What the advisor typed or pasted goes into the hash-chained record as they
+    meant it: ``typed_text`` drops pasted escape sequences and controls rather
+    than storing them, or symbols standing for them, for ever.
+    """
+    free_text, alternative = typed_text(free_text), typed_text(alternative)
     check_reason(kind, reason_code, free_text, codes)
     proposed = {p.name: p.value for p in action.parameters}
     changed = {k: v for k, v in (changed or {}).items() if proposed.get(k) != v}
@@ -206,9 +213,9 @@ def build_decision(
         proposed_parameters=proposed,
         kind=kind,
         reason_code=reason_code if kind is not DecisionKind.ACCEPT else None,
-        free_text=free_text.strip() or None,
+        free_text=free_text or None,
         changed_parameters=dict(changed) if kind is DecisionKind.OVERRIDE else {},
-        alternative=alternative.strip() or None if kind is DecisionKind.OVERRIDE else None,
+        alternative=alternative or None if kind is DecisionKind.OVERRIDE else None,
         advisor_id=advisor.id,
         decided_at=now or utcnow(),
         needs_approval=approval.needed,

@@ -27,6 +27,7 @@ from advisor_tui.clients.actions import ActionsClient
 from advisor_tui.clients.customers import CustomersClient
 from advisor_tui.clients.decisions import DecisionsClient
 from advisor_tui.clients.errors import (
+    AnswerTooLarge,
     BackendError,
     BackendTimeout,
     BackendUnavailable,
@@ -116,6 +117,7 @@ class Backends:
                 transport=transport,
                 slow_ms=settings.slow_ms,
                 on_health=on_health,
+                max_response_bytes=settings.backends.section(client_cls.backend).max_response_bytes,
             )
 
         tmf = {b for b in Backend if settings.backends.protocol(b) is Protocol.TMF}
@@ -159,6 +161,7 @@ class Backends:
 __all__ = [
     "IN_PROCESS_BASE_URL",
     "ActionsClient",
+    "AnswerTooLarge",
     "BackendError",
     "BackendHttp",
     "BackendTimeout",

@@ -20,7 +20,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
+from advisor_tui.clients._display import display_safe
 from advisor_tui.clients.errors import (
+    AnswerTooLarge,
     BackendError,
     BackendTimeout,
     BackendUnavailable,
@@ -34,6 +36,7 @@ from advisor_tui.clients.errors import (
 from advisor_tui.contract import routes
 from advisor_tui.contract._base import utcnow
 from advisor_tui.contract.common import Backend, Health
+from advisor_tui.retry import RetryPolicy as RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +45,14 @@ M = TypeVar("M", bound=BaseModel)
 # Answers that mean "try again later" from a gateway or an overloaded service.
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _MAX_DETAIL = 200
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, bounded in attempts and in total time.
-
-    Defaults follow stamina's (initial 0.1 s, max 5 s), with fewer attempts and
-    a shorter budget because an advisor is waiting on the other end.
-    """
-
-    attempts: int = 3
-    initial: float = 0.1
-    maximum: float = 5.0
-    jitter: float = 0.5
-    total: float = 10.0
-
-    def backoff(self, retry: int, rng: random.Random) -> float:
-        """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
-        base = self.initial * 2.0 ** (retry - 1)
-        return min(self.maximum, base + rng.uniform(0, self.jitter))
+# The default cap on one answer's body. The largest real answers (a history
+# page, a decisions page of 200) are a few hundred KiB; a backend sending more
+# than this is broken or hostile, and reading it would cost the advisor memory
+# and a frozen screen.
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+# Bodies above this are validated in a thread, so a large but allowed answer
+# does not hold up keystrokes and the other panels.
+_PARSE_OFF_LOOP_BYTES = 256 * 1024
 
 
 class HealthState(StrEnum):
@@ -126,6 +117,12 @@ def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+def _parse(adapter: TypeAdapter[Any], body: bytes) -> Any:
+    """Validate against the contract, then make every string safe to show: the
+    one place backend text becomes display text (see ``_display``)."""
+    return display_safe(adapter.validate_json(body))
+
+
 def path(template: str, **params: str) -> str:
     """Fill a route template, escaping each value so an id cannot change the path."""
     return template.format(**{k: quote(v, safe="") for k, v in params.items()})
@@ -153,10 +150,12 @@ class BackendHttp:
         on_health: HealthCallback | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.timeout = timeout or httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
         self.retry = retry or RetryPolicy()
         self.slow_ms = slow_ms
+        self.max_response_bytes = max_response_bytes
         self.on_health = on_health
         self.last_call = CallHealth()
         secret = SecretStr(token) if isinstance(token, str) else token
@@ -286,7 +285,10 @@ class BackendHttp:
             except BackendError as error:
                 self._fail(attempts, error)
             try:
-                value = adapter.validate_json(response.content)
+                if len(response.content) > _PARSE_OFF_LOOP_BYTES:
+                    value = await asyncio.to_thread(_parse, adapter, response.content)
+                else:
+                    value = _parse(adapter, response.content)
             except ValidationError as exc:
                 violation = ContractViolation.from_validation(
                     self.backend, exc, status=response.status_code
@@ -345,10 +347,17 @@ class BackendHttp:
         deadline += self.timeout.read or 0.0
         try:
             async with asyncio.timeout(deadline or None):
-                response = await self._client.request(
+                request = self._client.build_request(
                     method, url, params=params, content=content, headers=headers
                 )
-                await response.aread()
+                streamed = await self._client.send(request, stream=True)
+                try:
+                    body = await self._read_capped(method, url, streamed)
+                finally:
+                    await streamed.aclose()
+                response = httpx.Response(
+                    streamed.status_code, headers=streamed.headers, content=body, request=request
+                )
         except (TimeoutError, httpx.TimeoutException):
             raise _Retry(
                 BackendTimeout(self.backend, f"{method} {url}: no answer within {deadline:g}s")
@@ -362,6 +371,29 @@ class BackendHttp:
         if response.is_success:
             return response
         raise self._status_error(method, url, response)
+
+    async def _read_capped(self, method: str, url: str, response: httpx.Response) -> bytes:
+        """The body, refused as soon as it is known to be over the cap: from
+        Content-Length before reading, or while streaming when there is none
+        (or it lies). Counted after decompression, so a small gzip bomb is
+        refused too."""
+        cap = self.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(method, url, f"{int(declared):,} bytes announced")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise self._too_large(method, url, f"more than {cap:,} bytes sent")
+        return bytes(body)
+
+    def _too_large(self, method: str, url: str, what: str) -> AnswerTooLarge:
+        return AnswerTooLarge(
+            self.backend,
+            f"{method} {url}: answer too large ({what}; the limit is "
+            f"{self.max_response_bytes:,} bytes)",
+        )
 
     def _status_error(self, method: str, url: str, response: httpx.Response) -> Exception:
         status = response.status_code

@@ -113,7 +113,14 @@ class ContractViolation(BackendError):
         )
 
 
+class AnswerTooLarge(ContractViolation):
+    """The answer's body was over the configured cap; it was not read to the end."""
+
+    reason = "answer too large"
+
+
 __all__ = [
+    "AnswerTooLarge",
     "BackendError",
     "BackendTimeout",
     "BackendUnavailable",

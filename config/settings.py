@@ -82,6 +82,12 @@ class BackendSettings(_Section):
         description='"native" (this project\'s contract) or "tmf" (TM Forum Open API v4 '
         "under <url>/tmf-api/...; customers and faults only).",
     )
+    max_response_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest answer body read from this backend; a bigger one is refused "
+        "as 'answer too large' without reading it to the end.",
+    )
 
 
 class BackendsSettings(_Section):
@@ -92,8 +98,11 @@ class BackendsSettings(_Section):
     decisions: BackendSettings = BackendSettings()
 
     def url(self, backend: Backend) -> HttpUrl | None:
+        return self.section(backend).url
+
+    def section(self, backend: Backend) -> BackendSettings:
         section: BackendSettings = getattr(self, backend.value)
-        return section.url
+        return section
 
     def protocol(self, backend: Backend) -> Protocol:
         section: BackendSettings = getattr(self, backend.value)
@@ -423,6 +432,8 @@ def render_settings(settings: Settings) -> str:
                 tables.append(f"url = {_toml_value(url)}" if url else "# url = (not set)")
                 protocol = dumped["backends"][backend.value]["protocol"]
                 tables.append(f"protocol = {_toml_value(protocol)}")
+                limit = dumped["backends"][backend.value]["max_response_bytes"]
+                tables.append(f"max_response_bytes = {_toml_value(limit)}")
         elif isinstance(value, dict):
             tables.append(f"\n[{name}]")
             tables.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
@@ -463,6 +474,9 @@ def default_config_text() -> str:
                 if backend in TMF_BACKENDS:
                     sections += describe(BackendSettings.model_fields["protocol"])
                     sections.append('# protocol = "native"')
+                cap_field = BackendSettings.model_fields["max_response_bytes"]
+                sections += describe(cap_field)
+                sections.append(f"# max_response_bytes = {cap_field.default}")
         elif name in _SECTIONS:
             section_cls = _SECTIONS[name]
             sections += ["", f"[{name}]"]

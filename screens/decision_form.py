@@ -7,6 +7,7 @@ opened it, so reopening the same action and kind restores it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -58,6 +59,9 @@ TITLES = {
     DecisionKind.DECLINE: "Decline",
     DecisionKind.OVERRIDE: "Override",
 }
+
+
+_WIDGET_ID = re.compile(r"[A-Za-z_][\w-]*")
 
 
 class DecisionForm(ModalScreen[Decision | None]):
@@ -128,7 +132,7 @@ class DecisionForm(ModalScreen[Decision | None]):
                         yield Label(safe_text(spec.label, max_len=26))
                         yield Input(
                             self.draft.parameters.get(spec.name, format_parameter(spec)),
-                            id=f"param-{spec.name}",
+                            id=self._param_id(spec.name),
                             classes="param",
                         )
                     allowed = self._allowed(spec)
@@ -198,6 +202,20 @@ class DecisionForm(ModalScreen[Decision | None]):
 
     # Keeping the draft current ------------------------------------------------
 
+    # A parameter's name comes from the backend and may hold anything a widget
+    # id may not: such a name gets its position instead (a digit never starts
+    # a valid name, so the two cannot collide).
+    def _param_id(self, name: str) -> str:
+        if _WIDGET_ID.fullmatch(name):
+            return f"param-{name}"
+        names = [spec.name for spec in self.action.parameters]
+        return f"param-{names.index(name) if name in names else 'unknown'}"
+
+    def _param_name(self, widget_id: str) -> str:
+        return next(
+            spec.name for spec in self.action.parameters if self._param_id(spec.name) == widget_id
+        )
+
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         widget_id = event.input.id or ""
@@ -207,7 +225,7 @@ class DecisionForm(ModalScreen[Decision | None]):
             self._confirmed = {}
             self.query_one("#decision-error", Static).update("")
         if widget_id.startswith("param-"):
-            self.draft.parameters[widget_id.removeprefix("param-")] = event.value
+            self.draft.parameters[self._param_name(widget_id)] = event.value
         elif widget_id == "free_text":
             self.draft.free_text = event.value
         elif widget_id == "alternative":
@@ -254,7 +272,7 @@ class DecisionForm(ModalScreen[Decision | None]):
         for box in self.query(Input):
             widget_id = box.id or ""
             if widget_id.startswith("param-"):
-                self.draft.parameters[widget_id.removeprefix("param-")] = box.value
+                self.draft.parameters[self._param_name(widget_id)] = box.value
             elif widget_id in {"free_text", "alternative"}:
                 setattr(self.draft, widget_id, box.value)
         for select in self.query("#reason").results(Select):
@@ -284,7 +302,7 @@ class DecisionForm(ModalScreen[Decision | None]):
                 "reason": "#reason",
                 "free_text": "#free_text",
                 "parameters": "Input.param",
-            }.get(problem.field, f"#param-{problem.field}")
+            }.get(problem.field, f"#{self._param_id(problem.field)}")
             matches = self.query(target)
             if matches:
                 matches.first().focus()

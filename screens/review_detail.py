@@ -32,7 +32,7 @@ from advisor_tui.contract import (
     Verdict,
 )
 from advisor_tui.session import Session
-from advisor_tui.text import safe_text
+from advisor_tui.text import safe_text, typed_text
 from advisor_tui.widgets import DecisionRecord
 from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets._workers import BackendCalls
@@ -252,12 +252,14 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
         assert self.draft is not None
         self.save_draft()
         draft = self.draft
-        note = draft.note.strip()
+        # Typed or pasted text, stored in the ledger: escapes dropped, as meant.
+        note = typed_text(draft.note)
         step: ProcessStepRef | None = None
         if draft.verdict is Verdict.COACH and not note:
             raise ValueError("Coaching needs a note to the advisor.")
         if draft.verdict is Verdict.PROPOSE_PROCESS_CHANGE:
-            if not draft.step_id.strip() or not draft.step_title.strip():
+            step_id, step_title = typed_text(draft.step_id), typed_text(draft.step_title)
+            if not step_id or not step_title:
                 raise ValueError("A process change needs the step id and a title.")
             try:
                 version = int(draft.step_version)
@@ -267,9 +269,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
                 raise ValueError("The step version must be 1 or more.")
             if not note:
                 raise ValueError("Say what the new step should say in the note.")
-            step = ProcessStepRef(
-                id=draft.step_id.strip(), version=version, title=draft.step_title.strip()
-            )
+            step = ProcessStepRef(id=step_id, version=version, title=step_title)
         key = (draft.verdict, note, step.model_dump_json() if step else None)
         review_id = self._review_ids.setdefault(key, str(ULID()))
         return ReviewCreate(id=review_id, verdict=draft.verdict, note=note, proposed_step=step)

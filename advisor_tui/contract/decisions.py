@@ -7,7 +7,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from advisor_tui.contract._base import (
     BoundedList,
@@ -154,6 +154,15 @@ class DecisionView(ContractModel):
     approval: ApprovalState
     review_state: ReviewState
     reviews: BoundedList[Review] = Field(default_factory=list)
+
+    # Set by the client from the record exactly as received, before its text is
+    # made safe to show (which changes the hashed bytes of a record holding
+    # control characters); None when the view was built any other way.
+    _hash_matched_as_received: bool | None = PrivateAttr(default=None)
+
+    @property
+    def hash_matched_as_received(self) -> bool | None:
+        return self._hash_matched_as_received
 
 
 class DecisionFilters(ContractModel):

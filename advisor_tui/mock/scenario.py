@@ -65,6 +65,7 @@ from advisor_tui.contract import (
 )
 from advisor_tui.mock.history import GeneratedHistory, ListHistory
 from advisor_tui.mock.state import CustomerRecord, HistorySource, MockState
+from advisor_tui.text import clean
 
 _T = TypeVar("_T")
 
@@ -174,7 +175,9 @@ class ScenarioError(Exception):
     def __init__(self, source: str, problems: Sequence[ScenarioProblem]) -> None:
         self.source = source
         self.problems = list(problems)
-        lines = [f"{source}: {p.record}: {p.field}: {p.message}" for p in self.problems]
+        # Record ids, keys and pydantic's messages quote the file's own text,
+        # which may hold escape sequences; the message is printed to a terminal.
+        lines = [clean(f"{source}: {p.record}: {p.field}: {p.message}", 600) for p in self.problems]
         super().__init__("\n".join(lines))
 
 

@@ -25,7 +25,6 @@ import os
 import sqlite3
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -39,6 +38,7 @@ from advisor_tui.store.export import FORMATS, ExportFormat, export
 from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
 from advisor_tui.store.server_check import AdvisorCheck
 from advisor_tui.store.verify import verify
+from advisor_tui.text import clean, fit_cells
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -142,17 +142,10 @@ def _list_cells(record: StoredDecision, times: DisplayTime) -> list[str]:
 def _table_row(cells: list[str]) -> str:
     parts = []
     for (_, width), cell in zip(_LIST_COLUMNS, cells, strict=True):
-        text = _printable(cell)
-        if len(text) > width:
-            text = text[: width - 1] + "…"
-        parts.append(text.ljust(width))
+        # Cleaned first (controls, bidi and zero-width shown as symbols), then
+        # fitted by terminal cells so a wide character cannot push a column.
+        parts.append(fit_cells(clean(cell, 4 * width), width))
     return "  ".join(parts).rstrip()
-
-
-def _printable(text: str) -> str:
-    """Control characters out: free text typed by someone else must not be able
-    to move the cursor or recolour the advisor's terminal."""
-    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 # -- status ----------------------------------------------------------------
@@ -177,7 +170,7 @@ def cmd_status(
     if status.rejected:
         print(f"refused:      {status.rejected} (the server will not accept these)", file=out)
     print(f"last attempt: {times.stamp(status.last_attempt_at, seconds=True)}", file=out)
-    print(f"last error:   {_printable(status.last_error or 'none')}", file=out)
+    print(f"last error:   {clean(status.last_error or 'none')}", file=out)
     return EXIT_OK
 
 
@@ -220,7 +213,7 @@ def cmd_sync(
         file=out,
     )
     if result.last_error:
-        print(f"last error: {_printable(result.last_error)}", file=err)
+        print(f"last error: {clean(result.last_error)}", file=err)
     return EXIT_OK if result.remaining == 0 and refused == 0 else EXIT_PROBLEM
 
 
@@ -236,7 +229,7 @@ def cmd_verify(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> in
         return EXIT_USAGE
     except sqlite3.DatabaseError as exc:
         return _unreadable("verify", store_path, exc, err)
-    print(_printable(report.describe()), file=out)
+    print(clean(report.describe(), None, multiline=True), file=out)
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 

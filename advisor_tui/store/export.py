@@ -3,7 +3,8 @@
 Supervisors open the CSV in a spreadsheet, and an advisor's free text is typed
 by whoever was on the phone, so a cell like ``=HYPERLINK(...)`` must arrive as
 text, not as a formula (``neutralise_cell``). JSON Lines keeps the full record
-for scripts, exactly as hashed.
+for scripts, exactly as hashed. Neither ever holds a raw control, bidi or
+zero-width character: both write them as ``\\uXXXX`` (README, "Exports").
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from advisor_tui.store.decisions import (
     iter_records,
     open_reader,
 )
+from advisor_tui.text import escape_unsafe
 
 ExportFormat = Literal["csv", "jsonl"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
@@ -86,8 +88,11 @@ def open_export(path: Path) -> Iterator[TextIO]:
 
 
 def neutralise_cell(value: str) -> str:
-    """Make a text cell safe to open in a spreadsheet: a leading apostrophe
-    before anything that would start a formula. Reusable by any CSV writer."""
+    """Make a text cell safe to open in a spreadsheet and to ``cat``: a leading
+    apostrophe before anything that would start a formula, and every control,
+    bidi or zero-width character written as ``\\uXXXX`` (``text.escape_unsafe``).
+    Reusable by any CSV writer."""
+    value = escape_unsafe(value)
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
@@ -118,8 +123,8 @@ def csv_row(record: StoredDecision) -> list[str]:
         step.get("id", ""),
         step.get("version", ""),
         step.get("outcome") or "",
-        _compact(d["proposed_parameters"]) if d.get("proposed_parameters") else "",
-        _compact(d["changed_parameters"]) if d.get("changed_parameters") else "",
+        compact_json(d["proposed_parameters"]) if d.get("proposed_parameters") else "",
+        compact_json(d["changed_parameters"]) if d.get("changed_parameters") else "",
         d.get("alternative") or "",
         d.get("reason_code") or "",
         d.get("free_text") or "",
@@ -169,9 +174,11 @@ def _body(record: StoredDecision) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _compact(value: object) -> str:
-    # The contract's canonical form (the one the chain hashes): one spelling of it.
-    return canonical_json(value).decode()
+def compact_json(value: object) -> str:
+    """The contract's canonical JSON (the form the chain hashes), with every
+    control, bidi or zero-width character as a JSON ``\\uXXXX`` escape: a parser
+    reads the exact data back, a terminal showing the file is never driven by it."""
+    return escape_unsafe(canonical_json(value).decode())
 
 
 def export(
@@ -213,7 +220,7 @@ def _write_csv(records: Iterator[StoredDecision], out: TextIO) -> int:
 def _write_jsonl(records: Iterator[StoredDecision], out: TextIO) -> int:
     n = 0
     for record in records:
-        out.write(_compact(jsonl_record(record)))
+        out.write(compact_json(jsonl_record(record)))
         out.write("\n")
         n += 1
     return n

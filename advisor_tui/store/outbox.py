@@ -36,6 +36,7 @@ from advisor_tui.contract import (
     chain_hash,
     routes,
 )
+from advisor_tui.retry import RetryPolicy
 from advisor_tui.store.decisions import DecisionStore, StoredDecision
 
 log = logging.getLogger(__name__)
@@ -77,14 +78,14 @@ class OutboxPolicy:
     """When to try again.
 
     Backoff doubles from ``initial_backoff`` to ``max_backoff`` while delivery
-    keeps failing, each wait shortened by up to ``jitter`` of itself so many
-    advisors' machines do not retry in lockstep when the service comes back.
+    keeps failing, by the same ``RetryPolicy`` formula the HTTP clients use, with
+    up to ``jitter`` seconds added so many advisors' machines do not retry in
+    lockstep when the service comes back.
     """
 
     initial_backoff: float = 0.5
     max_backoff: float = 60.0
-    multiplier: float = 2.0
-    jitter: float = 0.5
+    jitter: float = 1.0
     # How many pending records one query fetches; a pass keeps fetching until
     # the queue is empty or a delivery fails.
     batch: int = 50
@@ -94,8 +95,10 @@ class OutboxPolicy:
 
     def backoff(self, failures: int, rng: random.Random) -> float:
         """Seconds to wait after ``failures`` failed passes in a row (1 for the first)."""
-        base = min(self.max_backoff, self.initial_backoff * self.multiplier ** (failures - 1))
-        return base * (1.0 - self.jitter * rng.random())
+        policy = RetryPolicy(
+            initial=self.initial_backoff, maximum=self.max_backoff, jitter=self.jitter
+        )
+        return policy.backoff(failures, rng)
 
 
 @dataclass(frozen=True, slots=True)

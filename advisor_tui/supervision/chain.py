@@ -10,6 +10,8 @@ CHAIN_BROKEN = "chain BROKEN"
 
 def chain_intact(view: DecisionView) -> bool:
     """Whether the record's stored hash is what its content and predecessor hash to."""
+    if view.hash_matched_as_received is not None:
+        return view.hash_matched_as_received
     return chain_hash(view.receipt.prev_hash, view.decision) == view.receipt.hash
 
 

@@ -8,8 +8,8 @@ from typing import Any, TextIO
 
 from advisor_tui.clients.decisions import DecisionsClient
 from advisor_tui.contract import routes
-from advisor_tui.contract.decisions import DecisionView, canonical_json
-from advisor_tui.store.export import FORMATS, ExportFormat, neutralise_cell
+from advisor_tui.contract.decisions import DecisionView
+from advisor_tui.store.export import FORMATS, ExportFormat, compact_json, neutralise_cell
 from advisor_tui.supervision.chain import chain_intact
 from advisor_tui.supervision.filters import DecisionQuery, list_page
 
@@ -53,11 +53,6 @@ SERVER_CSV_COLUMNS = (
 )
 
 
-def _compact(value: object) -> str:
-    # The contract's canonical form (the one the chain hashes): one spelling of it.
-    return canonical_json(value).decode()
-
-
 def server_csv_row(view: DecisionView) -> list[str]:
     """One decision as CSV cells, every cell through the spreadsheet-formula gate:
     free text, parameters and situation facts are typed by people."""
@@ -78,8 +73,8 @@ def server_csv_row(view: DecisionView) -> list[str]:
         step.version,
         step.title,
         step.outcome or "",
-        _compact(d.proposed_parameters) if d.proposed_parameters else "",
-        _compact(d.changed_parameters) if d.changed_parameters else "",
+        compact_json(d.proposed_parameters) if d.proposed_parameters else "",
+        compact_json(d.changed_parameters) if d.changed_parameters else "",
         d.alternative or "",
         d.reason_code or "",
         d.free_text or "",
@@ -152,7 +147,7 @@ async def export_server(
             n += 1
     else:
         async for view in iter_decisions(client, query, page_size=page_size):
-            out.write(_compact(server_jsonl_record(view)))
+            out.write(compact_json(server_jsonl_record(view)))
             out.write("\n")
             n += 1
     return n

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from advisor_tui.contract import Backend, CustomerProfile, FollowUpStatus
 from advisor_tui.formatting import LONDON, DisplayTime, day, pounds
-from advisor_tui.text import safe_text
+from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets._panel import RenderedPanel
 from advisor_tui.widgets._times import display_time
 
@@ -78,7 +78,7 @@ def render_customer(profile: CustomerProfile, times: DisplayTime = LONDON) -> Re
         text.append(
             f"{day(change.effective_from)} {pounds(change.old_monthly_pence)} → "
             f"{pounds(change.new_monthly_pence)} ({change.rise_percent:+.1f}%"
-            f" vs {change.inflation_measure} {change.inflation_percent:.1f}%)",
+            f" vs {clean(change.inflation_measure, 20)} {change.inflation_percent:.1f}%)",
             style=style,
         )
         if change.above_inflation:

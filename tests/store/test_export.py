@@ -83,8 +83,11 @@ def test_filters_apply_to_both_formats(big: DecisionStore) -> None:
         ("+44 20 7946 0000", "'+44 20 7946 0000"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        # A tab or CR is written as its \\u escape, which starts no formula.
+        ("\t=1", "\\u0009=1"),
+        ("\r=1", "\\u000d=1"),
+        ("\x1b]52;c;aGk=\x07 text", "\\u001b]52;c;aGk=\\u0007 text"),
+        ("abc\u202edef", "abc\\u202edef"),
         ("customer was upset", "customer was upset"),
         ("", ""),
         ("a=b", "a=b"),

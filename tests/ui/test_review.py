@@ -36,6 +36,7 @@ from advisor_tui.mock.state import MockState
 from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
+from advisor_tui.text import clean
 from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from advisor_tui.widgets.override_figures import FiguresPanel
 from tests.services.decisions.builders import NOW, goodwill_override, make_decision
@@ -627,5 +628,7 @@ async def test_export_writes_the_filtered_list_as_csv(
             rows = list(csv.DictReader(f))
         assert len(rows) == 5 and {r["kind"] for r in rows} == {"override"}
         hostile = next(r for r in rows if r["customer_id"] == "C003")
-        assert hostile["free_text"] == HOSTILE  # data, kept whole; it starts no formula
+        # Kept whole and starting no formula; the escape and BEL arrive as the
+        # symbols the decisions client's boundary made of them, never raw.
+        assert hostile["free_text"] == clean(HOSTILE, None)
         assert f"Exported 5 decisions to {path}" in screen_text(screen)

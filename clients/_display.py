@@ -1,0 +1,71 @@
+"""The boundary where backend text becomes display text.
+
+Every response a client returns passes through ``display_safe``: each string
+in it (field values, list items, dict keys and values, at any depth) has its
+control, bidi and zero-width characters made visible by ``text.clean``, so no
+widget, dialog, notification or export downstream can receive a raw one, and a
+new field or panel is covered without anyone remembering to call a function.
+Newlines are kept (an event body is multi-line); widgets still bound length and
+decide how a newline shows.
+
+Only strings that need it are rebuilt: a clean response is returned as is.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from advisor_tui.contract.decisions import DecisionView, chain_hash
+from advisor_tui.text import clean, is_clean
+
+T = TypeVar("T")
+
+
+def display_safe(value: T) -> T:
+    """``value`` with every string in it safe to show; unchanged parts are shared."""
+    result: T = _safe(value)
+    return result
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        if isinstance(value, Enum) or is_clean(value):
+            return value
+        return clean(value, None, multiline=True)
+    if isinstance(value, BaseModel):
+        return _safe_model(value)
+    if isinstance(value, list):
+        items = [_safe(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, dict):
+        pairs = [(_safe(k), _safe(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    return value
+
+
+def _safe_model(model: BaseModel) -> BaseModel:
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        old = getattr(model, name)
+        new = _safe(old)
+        if new is not old:
+            updates[name] = new
+    safe = model.model_copy(update=updates) if updates else model
+    if isinstance(safe, DecisionView) and isinstance(model, DecisionView):
+        # A hash-chained record: check it against the bytes the server hashed,
+        # before cleaning changes them, or a record holding an ESC would read
+        # as tampered with.
+        safe._hash_matched_as_received = _hash_matches(model)
+    return safe
+
+
+def _hash_matches(view: DecisionView) -> bool:
+    try:
+        return chain_hash(view.receipt.prev_hash, view.decision) == view.receipt.hash
+    except UnicodeEncodeError:
+        return False  # a previous hash that is not hex belongs to no chain
