@@ -104,6 +104,11 @@ class AdvisorApp(App[None]):
                     markup=False,
                 )
         self.push_screen(AdvisorScreen(self.session))
+        for warning in self.session.startup_warnings:
+            # Long-lived: these were said while the terminal was not yet ours.
+            self.notify(
+                clean(warning, 600), title="Warning", severity="warning", timeout=60, markup=False
+            )
         # Everything built so far (modules, the screen, the demo's mock data)
         # lives as long as the app: keep it out of the cyclic collector's full
         # passes, which otherwise stalled a key-press for ~100 ms now and then.

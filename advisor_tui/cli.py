@@ -475,6 +475,8 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     settings, warnings = load_settings(args.config, **overrides)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    # The app's alternate screen hides stderr: it shows these again itself.
+    args.startup_warnings = warnings
     return settings
 
 
@@ -497,23 +499,35 @@ def _mock_state(args: argparse.Namespace) -> Any:
     return state
 
 
-def _run_app(settings: Settings, *, base_url: str | None, mode: Any, store_path: Path) -> int:
+def _run_app(
+    settings: Settings,
+    *,
+    base_url: str | None,
+    mode: Any,
+    store_path: Path,
+    warnings: list[str] | None = None,
+) -> int:
     from advisor_tui.app import AdvisorApp, validate_session_keymap
     from advisor_tui.clients import Backends
     from advisor_tui.session import Session
-    from advisor_tui.store.decisions import DecisionStore
+    from advisor_tui.store.decisions import open_for_app
 
     try:
         keymap = validate_session_keymap(settings.keymap)
     except ValueError as error:
         raise UsageError(f"config: {error}") from None
+    store, damaged = open_for_app(store_path)
+    warnings = [*(warnings or []), *([damaged] if damaged else [])]
+    if damaged:
+        print(f"warning: {damaged}", file=sys.stderr)
     backends = Backends.from_settings(settings, base_url=base_url)
     session = Session(
         backends=backends,
         mode=mode,
         keymap=keymap,
         settings=settings,
-        store=DecisionStore(store_path),
+        store=store,
+        startup_warnings=warnings,
     )
     AdvisorApp(session).run()
     return 0
@@ -573,7 +587,13 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
         # from the identity backend, which every backend then verifies.
         token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
         settings = _settings(args, token=token)
-        return _run_app(settings, base_url=server.base_url, mode=mode, store_path=store_path)
+        return _run_app(
+            settings,
+            base_url=server.base_url,
+            mode=mode,
+            store_path=store_path,
+            warnings=getattr(args, "startup_warnings", []),
+        )
 
 
 def _demo_signed_token(base_url: str, credential: str) -> SecretStr:
@@ -605,7 +625,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode = RunMode(RunKind.DEMO, f"MOCK ({settings.mock_url})", decision_log=store_path)
         return _run_app(_with_demo_token(settings), base_url=None, mode=mode, store_path=store_path)
     return _run_app(
-        settings, base_url=None, mode=LIVE, store_path=_store_path(settings, demo=False)
+        settings,
+        base_url=None,
+        mode=LIVE,
+        store_path=_store_path(settings, demo=False),
+        warnings=args.startup_warnings,
     )
 
 

@@ -97,6 +97,10 @@ class Session:
     reason_codes_cache: list[ReasonCode] | None = None
     times: DisplayTime = field(init=False)
     """The one zone every screen shows times in (``display.timezone``)."""
+    # Said before the screen opened (config permissions, a damaged decision
+    # log): printed to stderr, which the alternate screen hides, so the app
+    # shows them again.
+    startup_warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.times = self.settings.display.times if self.settings is not None else LONDON

@@ -8,11 +8,14 @@ new field or panel is covered without anyone remembering to call a function.
 Newlines are kept (an event body is multi-line); widgets still bound length and
 decide how a newline shows.
 
-Only strings that need it are rebuilt: a clean response is returned as is.
+Only strings that need it are rebuilt, and a body whose bytes hold no unsafe
+character, raw or JSON-escaped (``may_hold_unsafe``), is not walked at all: the
+common case costs one regex scan of the body.
 """
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -22,6 +25,25 @@ from advisor_tui.contract.decisions import DecisionView, chain_hash
 from advisor_tui.text import clean, is_clean
 
 T = TypeVar("T")
+
+# Every character text.clean changes, as it can appear in a JSON body: raw in
+# UTF-8 (C0 but JSON's own whitespace, DEL, C1, soft hyphen, ALM, MVS, ZW*,
+# LRM/RLM, LS/PS, bidi embeddings/overrides/isolates, word joiner, BOM,
+# interlinear annotation, tags) or as an escape (\b \f \r \t, or \uXXXX in
+# those ranges, tags as their surrogate pair). A false match only costs a walk.
+_UNSAFE_IN_JSON = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f\xad]|\xd8\x9c|\xe1\xa0\x8e"
+    rb"|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa9]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]"
+    rb"|\xf3\xa0[\x80-\x81]"
+    rb"|\\[bfrt]|\\u(?:00[01]|007f|00[89]|00ad|061c|180e|200[b-f]|202[89a-e]|206|feff"
+    rb"|fff[9ab]|db40)",
+    re.IGNORECASE,
+)
+
+
+def may_hold_unsafe(body: bytes) -> bool:
+    """Whether a JSON body might hold a string ``display_safe`` would change."""
+    return _UNSAFE_IN_JSON.search(body) is not None
 
 
 def display_safe(value: T) -> T:

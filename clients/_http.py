@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from advisor_tui.clients._display import display_safe
+from advisor_tui.clients._display import display_safe, may_hold_unsafe
 from advisor_tui.clients.errors import (
     AnswerTooLarge,
     BackendError,
@@ -120,7 +120,8 @@ def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
 def _parse(adapter: TypeAdapter[Any], body: bytes) -> Any:
     """Validate against the contract, then make every string safe to show: the
     one place backend text becomes display text (see ``_display``)."""
-    return display_safe(adapter.validate_json(body))
+    value = adapter.validate_json(body)
+    return display_safe(value) if may_hold_unsafe(body) else value
 
 
 def path(template: str, **params: str) -> str:

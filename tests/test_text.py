@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rich.console import Console
 
-from advisor_tui.text import ELLIPSIS, clean, safe_text
+from advisor_tui.text import ELLIPSIS, clean, is_clean, safe_text
 
 HOSTILE = [
     "[@click=app.quit]x[/]",
@@ -54,3 +56,18 @@ def test_one_megabyte_string_is_cut_with_an_ellipsis() -> None:
 
 def test_non_strings_are_shown_as_text() -> None:
     assert clean(42) == "42"
+
+
+def test_the_client_fast_path_sees_every_unsafe_character_in_json() -> None:
+    """A response body is only walked when it may hold something ``clean`` would
+    change; that check must miss nothing, raw or escaped, in either case of hex."""
+    from advisor_tui.clients._display import may_hold_unsafe
+
+    unsafe = [chr(c) for c in [*range(0x10000), *range(0xE0000, 0xE0080)] if not is_clean(chr(c))]
+    assert len(unsafe) > 100
+    for char in unsafe:
+        for ensure_ascii in (True, False):
+            body = json.dumps({"a": f"x{char}y"}, ensure_ascii=ensure_ascii)
+            assert may_hold_unsafe(body.encode("utf-8", "surrogatepass")), repr(char)
+            assert may_hold_unsafe(body.upper().encode("utf-8", "surrogatepass")), repr(char)
+    assert not may_hold_unsafe(json.dumps({"a": "plain £ text\nwith a newline"}).encode())

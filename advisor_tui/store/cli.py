@@ -15,7 +15,9 @@ code  meaning
 
 ``list`` and ``status`` on a path with no store report an empty log (exit 0):
 a fresh install has recorded nothing yet. ``verify`` and ``export`` exit 2
-there instead, since an absent log must not read as an intact one.
+there instead, since an absent log must not read as an intact one. No
+read-only command creates, initialises or rewrites a store: an empty (0-byte)
+or damaged file is reported (exit 2), never turned into an empty log.
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ from pydantic import ValidationError
 
 from advisor_tui.contract import ChainAuditPage, ChainLinkPage, DecisionKind
 from advisor_tui.formatting import LONDON, DisplayTime
-from advisor_tui.store.decisions import DecisionStore, DeliveryStatus, StoredDecision, StoreStatus
+from advisor_tui.store.decisions import (
+    DecisionStore,
+    DeliveryStatus,
+    StoreDamaged,
+    StoredDecision,
+    StoreStatus,
+    check_store,
+)
 from advisor_tui.store.export import FORMATS, ExportFormat, export
 from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
 from advisor_tui.store.server_check import AdvisorCheck
@@ -105,9 +114,9 @@ def cmd_list(
         print(f"no decisions recorded yet ({store_path})", file=out)
         return EXIT_OK
     try:
-        with DecisionStore(store_path) as store:
+        with DecisionStore(store_path, read_only=True) as store:
             page = store.list(customer_id=customer, kind=kind, status=status, limit=limit)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreDamaged) as exc:
         return _unreadable("list", store_path, exc, err)
     print(_table_row([name for name, _ in _LIST_COLUMNS]), file=out)
     for record in page.items:
@@ -160,9 +169,9 @@ def cmd_status(
         status = StoreStatus(0, 0, 0, None, None)
     else:
         try:
-            with DecisionStore(store_path) as store:
+            with DecisionStore(store_path, read_only=True) as store:
                 status = store.status()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, StoreDamaged) as exc:
             return _unreadable("status", store_path, exc, err)
     print(f"store:        {store_path}", file=out)
     print(f"pending:      {status.pending}", file=out)
@@ -205,7 +214,7 @@ def cmd_sync(
         with DecisionStore(store_path) as store:
             result = asyncio.run(run(store))
             refused = store.status().rejected
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreDamaged) as exc:
         return _unreadable("sync", store_path, exc, err)
     print(
         f"delivered {result.delivered}, still pending {result.remaining}, "
@@ -222,6 +231,9 @@ def cmd_sync(
 
 def cmd_verify(store_path: Path, out: TextIO, *, err: TextIO = sys.stderr) -> int:
     """Check the hash chain. Exit 0 intact, 1 with the first broken record named."""
+    problem = check_store(store_path) if store_path.is_file() else None
+    if problem is not None:
+        return _unreadable("verify", store_path, StoreDamaged(store_path, problem), err)
     try:
         report = verify(store_path)
     except FileNotFoundError:
@@ -329,6 +341,9 @@ def cmd_export(
     if not store_path.is_file():
         print(f"decisions export: no decision store at {store_path}", file=err)
         return EXIT_USAGE
+    problem = check_store(store_path)
+    if problem is not None:
+        return _unreadable("export", store_path, StoreDamaged(store_path, problem), err)
     try:
         if output is None:
             export(store_path, export_fmt, out, customer_id=customer, kind=kind, status=status)
@@ -373,6 +388,12 @@ def _check_filters(kind: str | None, status: str | None) -> str | None:
     return None
 
 
-def _unreadable(command: str, path: Path, exc: sqlite3.DatabaseError, err: TextIO) -> int:
-    print(f"decisions {command}: cannot read the decision store at {path}: {exc}", file=err)
+def _unreadable(
+    command: str, path: Path, exc: sqlite3.DatabaseError | StoreDamaged, err: TextIO
+) -> int:
+    what = exc.problem if isinstance(exc, StoreDamaged) else str(exc)
+    print(
+        clean(f"decisions {command}: cannot read the decision store at {path}: {what}", None),
+        file=err,
+    )
     return EXIT_USAGE

@@ -16,6 +16,7 @@ This module must not import Textual: the CLI and the crash test use it headless.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import logging
 import os
 import sqlite3
@@ -348,6 +349,83 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
 
 
+class StoreDamaged(Exception):
+    """The file at ``path`` is not a usable decision store; ``problem`` says how."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(path, problem)
+        self.path = path
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"the decision log {self.path} is damaged: {self.problem}"
+
+
+_TABLES = frozenset({"decisions", "meta"})
+
+
+def _problem(conn: sqlite3.Connection, *, allow_empty: bool) -> str | None:
+    """What is wrong with the open database, or None. Reads only."""
+    rows = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+    if rows != ["ok"]:
+        return "integrity check failed: " + "; ".join(str(r) for r in rows[:3])
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables and allow_empty:
+        return None
+    if not _TABLES <= tables:
+        return "a SQLite file, but not a decision log (no decisions table)"
+    return None
+
+
+def check_store(path: Path) -> str | None:
+    """What is wrong with the decision log at ``path``, or None when it is sound.
+
+    Never creates or writes it: a missing or empty file is a problem reported,
+    not an empty log made (read-only commands rely on that).
+    """
+    if not path.is_file():
+        return "no such file"
+    if path.stat().st_size == 0 and not path.with_name(path.name + "-wal").exists():
+        return "the file is empty (0 bytes)"
+    try:
+        conn = open_reader(path)
+    except (sqlite3.Error, OSError) as exc:
+        return str(exc)
+    try:
+        return _problem(conn, allow_empty=False)
+    except sqlite3.DatabaseError as exc:
+        return str(exc)  # e.g. "file is not a database"
+    finally:
+        conn.close()
+
+
+def set_aside(path: Path, now: datetime) -> Path:
+    """Rename a damaged log (and its -wal/-shm) out of the way, kept for whoever
+    investigates; returns the new name of the main file."""
+    kept = path.with_name(f"{path.name}.damaged-{now:%Y%m%dT%H%M%SZ}")
+    for suffix in ("-wal", "-shm", ""):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+def open_for_app(path: Path, now: datetime | None = None) -> tuple[DecisionStore, str | None]:
+    """The app's decision log, and a warning for the advisor if the one at ``path``
+    was damaged: then it is kept under another name, never written to, and a fresh
+    log takes its place so the advisor can go on recording decisions."""
+    try:
+        return DecisionStore(path), None
+    except StoreDamaged as damaged:
+        kept = set_aside(path, now or utcnow())
+        store = DecisionStore(path)
+        return store, (
+            f"The decision log {path} is damaged ({damaged.problem}). It was kept, "
+            f"untouched, as {kept} for your supervisor; decisions still undelivered "
+            "in it are not sent. New decisions go to a fresh log."
+        )
+
+
 class DecisionStore:
     """The local decision log. Thread-safe; one instance per process is enough.
 
@@ -362,16 +440,39 @@ class DecisionStore:
         *,
         synchronous: Synchronous = "FULL",
         clock: Callable[[], datetime] = utcnow,
+        read_only: bool = False,
     ) -> None:
-        """``synchronous="NORMAL"`` exists only so the benchmark can show what FULL costs."""
+        """Open (or create) the log; raise ``StoreDamaged`` if it is not sound.
+
+        ``read_only`` opens an existing, sound log for reports only.
+        ``synchronous="NORMAL"`` exists only so the benchmark can show what FULL costs."""
         self.path = path
         self._clock = clock
         self._synchronous = synchronous
-        _create_private(path)
-        self._conn = connect(path, synchronous=synchronous)
         self._lock = threading.Lock()
         self._writes_since_checkpoint = 0
         self._checkpointer: threading.Thread | None = None
+        if read_only:
+            # Reports (list, status) never create, initialise or rewrite a log:
+            # a missing, empty or damaged file is reported as it is.
+            problem = check_store(path)
+            if problem is not None:
+                raise StoreDamaged(path, problem)
+            self._conn = open_reader(path)
+            return
+        _create_private(path)
+        try:
+            self._conn = connect(path, synchronous=synchronous)
+            # Mid-file damage does not stop SQLite opening a file; checking it
+            # now means no decision is ever appended to a broken log. An empty
+            # file is a log being created (perhaps by another process right now).
+            problem = _problem(self._conn, allow_empty=True)
+        except sqlite3.DatabaseError as exc:  # "file is not a database" and kin
+            problem = str(exc)
+        if problem is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            raise StoreDamaged(path, problem)
         with self._lock:
             # CREATE ... IF NOT EXISTS: two processes opening a fresh store at once
             # both succeed. executescript commits by itself.
