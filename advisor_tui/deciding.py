@@ -32,8 +32,9 @@ from advisor_tui.contract import (
     Role,
     utcnow,
 )
+from advisor_tui.contract._base import LINE_MAX, PROSE_MAX
 from advisor_tui.formatting import pounds
-from advisor_tui.text import typed_text
+from advisor_tui.text import clean, typed_text
 
 
 class InputError(ValueError):
@@ -197,6 +198,12 @@ def build_decision(
     than storing them, or symbols standing for them, for ever.
     """
     free_text, alternative = typed_text(free_text), typed_text(alternative)
+    if len(free_text) > PROSE_MAX:
+        raise InputError(
+            "free_text", f"The note is {len(free_text):,} characters; at most {PROSE_MAX:,}"
+        )
+    if len(alternative) > LINE_MAX:
+        raise InputError("alternative", f"Say what you did in at most {LINE_MAX} characters")
     check_reason(kind, reason_code, free_text, codes)
     proposed = {p.name: p.value for p in action.parameters}
     changed = {k: v for k, v in (changed or {}).items() if proposed.get(k) != v}
@@ -220,7 +227,8 @@ def build_decision(
         decided_at=now or utcnow(),
         needs_approval=approval.needed,
         approver_role=approval.approver,
-        situation=[f"{fact.label}: {fact.value}" for fact in action.why],
+        # Label and value are each within a line's bound; joined they may not be.
+        situation=[clean(f"{fact.label}: {fact.value}", LINE_MAX) for fact in action.why],
     )
 
 

@@ -145,12 +145,18 @@ def hostile_instance(model: type[M], planted: Planted) -> M:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            # A field the contract constrains (a ULID, a pattern): the hostile
-            # value is refused there, which is the contract doing its job; put a
-            # plain valid value in and note it.
             for error in exc.errors():
-                _replace(data, error["loc"], str(ULID()))
-                owner = _owner(model, error["loc"])
+                loc = error["loc"]
+                if error["type"] == "string_too_long":
+                    # Cut to the contract's bound: still hostile, just shorter.
+                    limit = int(error["ctx"]["max_length"])
+                    _replace(data, loc, lambda v, n=limit: v[:n])
+                    continue
+                # A field the contract constrains (a ULID, a pattern): the hostile
+                # value is refused there, which is the contract doing its job; put
+                # a plain valid value in and note it.
+                _replace(data, loc, lambda _: str(ULID()))
+                owner = _owner(model, loc)
                 planted.refused.add(owner)
                 planted.fields.discard(owner)
     raise AssertionError(f"could not build a valid {model.__name__}")
@@ -176,11 +182,19 @@ def _owner(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, str
     return owner
 
 
-def _replace(data: Any, loc: tuple[int | str, ...], value: str) -> None:
+def _replace(data: Any, loc: tuple[int | str, ...], change: Any) -> None:
+    if loc[-1] == "[key]":  # a dict key the contract refused: rename it
+        target = data
+        for part in loc[:-3]:
+            target = target[part]
+        mapping = target[loc[-3]]
+        old = next(k for k in mapping if k == loc[-2] or str(k) == str(loc[-2]))
+        mapping[change(old)] = mapping.pop(old)
+        return
     target = data
     for part in loc[:-1]:
         target = target[part]
-    target[loc[-1]] = value
+    target[loc[-1]] = change(target[loc[-1]])
 
 
 def _model_data(model: type[BaseModel], planted: Planted) -> dict[str, Any]:
@@ -219,7 +233,7 @@ def _value(
     if origin in (typing.Union, types.UnionType):
         arms = [a for a in args if a is not type(None)]
         # A union such as int | bool | str: the string arm, to plant text.
-        arm = next((a for a in arms if a is str), arms[0])
+        arm = next((a for a in arms if str in _leaves(a)), arms[0])
         return _value(arm, info, planted, owner)
     if origin is list:
         return [_value(args[0], None, planted, owner) for _ in range(2)]

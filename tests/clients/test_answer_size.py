@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import AnswerTooLarge, Backends, CustomersClient
 from advisor_tui.config import Settings
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app as create_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.session import Session

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Input
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
 from advisor_tui.contract import Decision
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app as create_app
 from advisor_tui.mock.state import MockState
 from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.decision_form import DecisionForm
