@@ -416,10 +416,9 @@ def _export_from_server(args: argparse.Namespace, settings: Settings) -> int:
     """Stream the backend's decisions page by page (memory stays flat), written
     beside the target and renamed at the end so a failed export leaves no file."""
     import asyncio
-    import os
-    import tempfile
 
     from advisor_tui.clients import BackendError
+    from advisor_tui.store.export import open_export
     from advisor_tui.supervision import DecisionQuery, day_bounds, export_server, parse_day
 
     try:
@@ -454,15 +453,8 @@ def _export_from_server(args: argparse.Namespace, settings: Settings) -> int:
         if args.output is None:
             rows = asyncio.run(run(sys.stdout))
         else:
-            directory = args.output.resolve().parent
-            fd, temp = tempfile.mkstemp(dir=directory, prefix=".export-", suffix=".part")
-            try:
-                with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-                    rows = asyncio.run(run(out))
-                os.replace(temp, args.output)
-            except BaseException:
-                os.unlink(temp)
-                raise
+            with open_export(args.output.resolve()) as out:
+                rows = asyncio.run(run(out))
     except BackendError as error:
         print(f"decisions export: {error}", file=sys.stderr)
         return 1

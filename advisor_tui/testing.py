@@ -119,15 +119,23 @@ class MockBackends:
             values.setdefault("backends", {b.value: {"url": u} for b, u in self.urls.items()})
         return Settings.model_validate(values)
 
-    def connect(self, role: Role | None = None, *, settings: Settings | None = None) -> Backends:
-        """A new ``Backends`` on this mock; close it (``async with``) when done."""
+    def connect(
+        self,
+        role: Role | None = None,
+        *,
+        settings: Settings | None = None,
+        display_safe: bool = True,
+    ) -> Backends:
+        """A new ``Backends`` on this mock; close it (``async with``) when done.
+
+        ``display_safe=False``: strings exactly as served (see ``BackendHttp``)."""
         chosen = settings or self.settings(role)
         if self.in_process:
-            return Backends.from_settings(chosen, self.transport)
+            return Backends.from_settings(chosen, self.transport, display_safe=display_safe)
         # No kept-alive connections: a Backends made here may be used from one
         # asyncio.run after another (each has its own loop) without a stale socket.
         transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
-        return Backends.from_settings(chosen, transport)
+        return Backends.from_settings(chosen, transport, display_safe=display_safe)
 
     @property
     def backends(self) -> Backends:

@@ -84,8 +84,13 @@ class Backends:
         *,
         base_url: str | None = None,
         on_health: HealthCallback | None = None,
+        display_safe: bool = True,
     ) -> Self:
         """Build every client.
+
+        ``display_safe=False`` only for callers that escape text themselves
+        before any terminal sees it (``advisor-tui call`` prints JSON); the app
+        always gets display-safe strings (see ``clients/_display.py``).
 
         URLs come from ``settings``; ``base_url`` (else ``settings.mock_url``)
         instead points all five at one server laid out like the mock
@@ -118,6 +123,7 @@ class Backends:
                 slow_ms=settings.slow_ms,
                 on_health=on_health,
                 max_response_bytes=settings.backends.section(client_cls.backend).max_response_bytes,
+                display_safe=display_safe,
             )
 
         tmf = {b for b in Backend if settings.backends.protocol(b) is Protocol.TMF}

@@ -117,11 +117,11 @@ def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-def _parse(adapter: TypeAdapter[Any], body: bytes) -> Any:
+def _parse(adapter: TypeAdapter[Any], body: bytes, safe: bool = True) -> Any:
     """Validate against the contract, then make every string safe to show: the
     one place backend text becomes display text (see ``_display``)."""
     value = adapter.validate_json(body)
-    return display_safe(value) if may_hold_unsafe(body) else value
+    return display_safe(value) if safe and may_hold_unsafe(body) else value
 
 
 def path(template: str, **params: str) -> str:
@@ -152,11 +152,15 @@ class BackendHttp:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        display_safe: bool = True,
     ) -> None:
         self.timeout = timeout or httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
         self.retry = retry or RetryPolicy()
         self.slow_ms = slow_ms
         self.max_response_bytes = max_response_bytes
+        # Off only for callers that escape every string themselves (scripts'
+        # JSON output); what a screen shows always goes through the boundary.
+        self.display_safe = display_safe
         self.on_health = on_health
         self.last_call = CallHealth()
         secret = SecretStr(token) if isinstance(token, str) else token
@@ -287,9 +291,11 @@ class BackendHttp:
                 self._fail(attempts, error)
             try:
                 if len(response.content) > _PARSE_OFF_LOOP_BYTES:
-                    value = await asyncio.to_thread(_parse, adapter, response.content)
+                    value = await asyncio.to_thread(
+                        _parse, adapter, response.content, self.display_safe
+                    )
                 else:
-                    value = _parse(adapter, response.content)
+                    value = _parse(adapter, response.content, self.display_safe)
             except ValidationError as exc:
                 violation = ContractViolation.from_validation(
                     self.backend, exc, status=response.status_code

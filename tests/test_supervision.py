@@ -36,10 +36,10 @@ from advisor_tui.contract import (
 from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.state import MockState
 from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger as DecisionLedger
+from advisor_tui.store.export import CSV_COLUMNS
 from advisor_tui.supervision import (
     CHAIN_BROKEN,
     CHAIN_OK,
-    SERVER_CSV_COLUMNS,
     DecisionQuery,
     chain_status,
     daily_rates,
@@ -249,7 +249,7 @@ async def test_csv_export_streams_every_matching_row(
     assert rows == SEEDED + 1
     with target.open(newline="", encoding="utf-8") as written:
         table = list(csv.reader(written))
-    assert table[0] == list(SERVER_CSV_COLUMNS)
+    assert table[0] == list(CSV_COLUMNS)  # the same columns as the local export
     assert len(table) == SEEDED + 2
     ids = [r[0] for r in table[1:]]
     assert len(set(ids)) == len(ids), "no row twice across pages"

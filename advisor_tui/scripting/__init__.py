@@ -61,11 +61,15 @@ async def open_backends(
     if mock_url is not None:
         if settings.token is None:
             settings = settings.model_copy(update={"token": SecretStr(demo_token(role))})
-        async with Backends.from_settings(settings, base_url=mock_url) as backends:
+        # Strings exactly as served (display_safe=False): `call` prints JSON,
+        # whose escapes keep the data intact and the terminal safe.
+        async with Backends.from_settings(
+            settings, base_url=mock_url, display_safe=False
+        ) as backends:
             yield backends
         return
     if not settings.is_demo:
-        async with Backends.from_settings(settings) as backends:
+        async with Backends.from_settings(settings, display_safe=False) as backends:
             yield backends
         return
     # As `advisor-tui demo` does: the demo's mock and its token for the role.
@@ -80,7 +84,7 @@ async def open_backends(
             f"no backends configured: using the embedded demo mock (seed scenarios, "
             f"in memory) as the demo {role.value}"
         )
-        async with mock.connect(settings=settings) as backends:
+        async with mock.connect(settings=settings, display_safe=False) as backends:
             yield backends
 
 

@@ -23,10 +23,8 @@ or damaged file is reported (exit 2), never turned into an empty log.
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -43,7 +41,7 @@ from advisor_tui.store.decisions import (
     StoreStatus,
     check_store,
 )
-from advisor_tui.store.export import FORMATS, ExportFormat, export
+from advisor_tui.store.export import FORMATS, ExportFormat, export, open_export
 from advisor_tui.store.outbox import DecisionOutbox, DecisionRecorder, DeliveryResult
 from advisor_tui.store.server_check import AdvisorCheck
 from advisor_tui.store.verify import verify
@@ -363,18 +361,8 @@ def _export_to_file(
     kind: str | None,
     status: str | None,
 ) -> int:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    tmp = Path(tmp_name)
-    try:
-        # newline="": the csv module writes its own line endings.
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            n = export(store_path, fmt, f, customer_id=customer, kind=kind, status=status)
-        os.replace(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return n
+    with open_export(output) as f:
+        return export(store_path, fmt, f, customer_id=customer, kind=kind, status=status)
 
 
 # -- shared ----------------------------------------------------------------

@@ -19,11 +19,8 @@ from advisor_tui.supervision.chain import (
 )
 from advisor_tui.supervision.export import (
     EXPORT_PAGE,
-    SERVER_CSV_COLUMNS,
     export_server,
     iter_decisions,
-    server_csv_row,
-    server_jsonl_record,
 )
 from advisor_tui.supervision.figures import (
     PERIODS,
@@ -51,7 +48,6 @@ __all__ = [
     "CHAIN_OK",
     "EXPORT_PAGE",
     "PERIODS",
-    "SERVER_CSV_COLUMNS",
     "DecisionQuery",
     "FiguresSummary",
     "chain_intact",
@@ -69,7 +65,5 @@ __all__ = [
     "percent",
     "period_since",
     "ranked",
-    "server_csv_row",
-    "server_jsonl_record",
     "summarise",
 ]

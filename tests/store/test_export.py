@@ -48,8 +48,15 @@ def test_csv_has_a_header_and_one_row_per_record(big: DecisionStore) -> None:
     assert rows[0] == list(CSV_COLUMNS)
     assert len(rows) == MANY + 1
     first = dict(zip(CSV_COLUMNS, rows[1], strict=True))
-    assert (first["seq"], first["status"], first["server_sequence"]) == ("1", "delivered", "1")
-    assert [r[0] for r in rows[1:]] == [str(n) for n in range(1, MANY + 1)]
+    assert (first["local_seq"], first["delivery_status"], first["server_sequence"]) == (
+        "1",
+        "delivered",
+        "1",
+    )
+    seq = CSV_COLUMNS.index("local_seq")
+    assert [r[seq] for r in rows[1:]] == [str(n) for n in range(1, MANY + 1)]
+    # One exporter: the review columns exist, empty for a row from the local log.
+    assert first["approval"] == first["review_state"] == first["chain"] == ""
 
 
 def test_jsonl_round_trips_every_decision(big: DecisionStore) -> None:
