@@ -10,8 +10,10 @@ copies of the seed outage customer:
 - every string (but lookup keys) at its contract maximum, as short lines each
   holding an escape sequence, in the profile, 50 history events, the fault
   status and its area incidents;
-- the name and every history body a 50,000-line string (over the bound);
-- the name and every history body a 1,000,000-character line (over the bound).
+- an address line and every history body a 50,000-line string (over the
+  bound: the mock's own response check refuses to serve it, so the profile
+  and history panels show an error);
+- the same with a 1,000,000-character line.
 
 Prints, for each, the time from "open customer" to every panel settled (ready,
 or showing its error), the median of several opens against the demo backends
@@ -30,12 +32,14 @@ import os
 import statistics
 import sys
 import time
+import typing
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 from annotated_types import MaxLen
 from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
 
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
@@ -45,7 +49,7 @@ from advisor_tui.mock.history import ListHistory
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.mock.state import CustomerRecord, MockState
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.widgets import BackendPanel
 
 PANELS = ("customer", "history", "faults", "actions")
@@ -66,7 +70,31 @@ def filler(limit: int, *, n_lines: int | None = None) -> str:
 
 
 def _limit(meta: Iterable[Any]) -> int | None:
-    return next((int(m.max_length) for m in meta if isinstance(m, MaxLen)), None)
+    for m in meta:
+        if isinstance(m, MaxLen):
+            return int(m.max_length)
+        if isinstance(m, FieldInfo):  # Annotated[str, Field(max_length=...)]
+            found = _limit(m.metadata)
+            if found is not None:
+                return found
+    return None
+
+
+def _union_limit(annotation: Any) -> int | None:
+    """The bound inside ``Annotated[str, ...] | None``, if any."""
+    for arm in typing.get_args(annotation):
+        if typing.get_origin(arm) is typing.Annotated:
+            return _limit(typing.get_args(arm)[1:])
+    return None
+
+
+def _item_limit(annotation: Any) -> int | None:
+    """The bound on each item of ``list[Annotated[str, ...]]``, if any."""
+    args = typing.get_args(annotation)
+    item = args[0] if args else None
+    if typing.get_origin(item) is typing.Annotated:
+        return _limit(typing.get_args(item)[1:])
+    return None
 
 
 def stretch(value: Any, limit: int | None = None, oversize: str | None = None) -> Any:
@@ -77,12 +105,16 @@ def stretch(value: Any, limit: int | None = None, oversize: str | None = None) -
         for name, info in type(value).model_fields.items():
             if name in KEEP:
                 continue
-            updates[name] = stretch(getattr(value, name), _limit(info.metadata), oversize)
+            field = getattr(value, name)
+            if isinstance(field, list):
+                item = _item_limit(info.annotation)
+                updates[name] = [stretch(v, item, oversize) for v in field]
+            else:
+                bound = _limit(info.metadata) or _union_limit(info.annotation)
+                updates[name] = stretch(field, bound, oversize)
         return value.model_copy(update=updates)
-    if isinstance(value, Enum) or not isinstance(value, str | list):
+    if isinstance(value, Enum) or not isinstance(value, str):
         return value
-    if isinstance(value, list):
-        return [stretch(v, None, oversize) for v in value]
     return oversize if oversize is not None else filler(limit or 500)
 
 
@@ -124,13 +156,13 @@ def settled(app: AdvisorApp) -> bool:
 async def open_times(base_url: str, account: str, runs: int) -> tuple[list[float], list[str]]:
     settings = Settings(token=SecretStr("demo-advisor"))
     backends = Backends.from_settings(settings, base_url=base_url)
-    app = AdvisorApp(Session(backends=backends, mode="benchmark"))
+    app = AdvisorApp(Session(backends=backends, mode=RunMode(RunKind.TEST, "benchmark")))
     times: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         for _ in range(runs):
             screen: Any = app.screen
-            summary = (await screen.backends.customers.search(account)).matches[0]
+            summary = (await backends.customers.search(account)).matches[0]
             start = time.perf_counter()
             screen.open_customer(summary)
             await pilot.pause()
@@ -182,8 +214,10 @@ def main(argv: list[str] | None = None) -> int:
 def plant_oversize(state: MockState, text: str, account: str) -> str:
     customer_id = f"cus-bench-{account[-2:]}"
     source = state.customers[SOURCE]
+    # Not in the name: search results carry it, and the mock would refuse the
+    # search itself; an address line reaches the profile only.
     profile = source.profile.model_copy(
-        update={"id": customer_id, "account_number": account, "name": text}
+        update={"id": customer_id, "account_number": account, "address": [text]}
     )
     events = [
         e.model_copy(update={"customer_id": customer_id, "body": text})
