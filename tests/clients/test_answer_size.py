@@ -25,7 +25,7 @@ from advisor_tui.config import Settings
 from advisor_tui.demo import create_demo_app as create_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
-from advisor_tui.session import Session
+from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.store.decisions import DecisionStore
 from tests.ui.conftest import FIXED_NOW
 from tests.ui.helpers import panel, search, visible_text
@@ -114,7 +114,9 @@ async def test_oversized_profile_leaves_other_panels_and_keys_live(tmp_path: Pat
     with BackgroundServer(server_app) as server:
         backends = Backends.from_settings(settings, base_url=server.base_url)
         session = Session(
-            backends=backends, mode="test", store=DecisionStore(tmp_path / "d.sqlite3")
+            backends=backends,
+            mode=RunMode(RunKind.TEST, "test"),
+            store=DecisionStore(tmp_path / "d.sqlite3"),
         )
         app = AdvisorApp(session)
         before = rss_bytes()
