@@ -263,7 +263,7 @@ def cmd_verify_server(
 
     checks = asyncio.run(run())
     for check in checks:
-        print(_printable(check.describe()), file=out)
+        print(clean(check.describe(), None), file=out)
     if not checks:
         print("no local decisions to compare with the server", file=out)
     return EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEM
@@ -306,7 +306,7 @@ def cmd_audit(client: ServiceClient, out: TextIO = sys.stdout, err: TextIO = sys
         print(f"decisions audit: {exc}", file=err)
         return EXIT_PROBLEM
     for line in lines:
-        print(_printable(line), file=out)
+        print(clean(line, None), file=out)
     return EXIT_PROBLEM if "BROKEN" in " ".join(lines) else EXIT_OK
 
 

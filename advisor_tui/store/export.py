@@ -28,8 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from advisor_tui.contract.decisions import canonical_json
 from advisor_tui.contract import DecisionView
+from advisor_tui.contract.decisions import canonical_json
 from advisor_tui.store.decisions import (
     DecisionStore,
     DeliveryStatus,
