@@ -27,7 +27,6 @@ from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.server import BackgroundServer
 from advisor_tui.session import RunKind, RunMode, Session
 from advisor_tui.store.decisions import DecisionStore
-from tests.ui.conftest import FIXED_NOW
 from tests.ui.helpers import panel, search, visible_text
 
 MiB = 1024 * 1024
@@ -109,7 +108,7 @@ class HugeProfile:
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc for RSS")
 async def test_oversized_profile_leaves_other_panels_and_keys_live(tmp_path: Path) -> None:
-    server_app = HugeProfile(create_app(load_state(now=FIXED_NOW)))
+    server_app = HugeProfile(create_app(load_state()))
     settings = Settings.model_validate({"token": SecretStr("demo-advisor")})
     with BackgroundServer(server_app) as server:
         backends = Backends.from_settings(settings, base_url=server.base_url)

@@ -74,6 +74,11 @@ NOT_ON_ANY_SCREEN = {
     "GET /customers/v1/customers/{customer_id}/notes",
     "POST /customers/v1/customers/{customer_id}/notes",
     "GET /faults/v1/incidents",
+    # Used by commands, not screens: the CLI's verify --server and audit (their
+    # lines go through text.clean), and the demo's token exchange before start.
+    "GET /decisions/v1/audit",
+    "GET /decisions/v1/chain/{advisor_id}/links",
+    "POST /identity/v1/token",
 }
 
 
