@@ -116,6 +116,7 @@ def create_app(service: ActionsService) -> FastAPI:
         return Health(backend=Backend.ACTIONS, ok=True, at=service.clock())
 
     app.include_router(build_router(service), tags=[Backend.ACTIONS.value])
+    app.state.actions_service = service
 
     # Every error body is an ErrorBody, so a client has one error shape to parse.
     @app.exception_handler(RequestValidationError)
