@@ -23,10 +23,18 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# Import boundaries ([tool.importlinter] in pyproject.toml), on a tree laid out
+	@# as installed, like mypy's below.
+	@rm -rf $(IMPORTS_DIR) && mkdir -p $(IMPORTS_DIR)
+	@cp -r advisor_tui $(IMPORTS_DIR)/advisor_tui
+	@for d in screens clients config; do cp -r $$d $(IMPORTS_DIR)/advisor_tui/$$d; done
+	cd $(IMPORTS_DIR) && $(CURDIR)/$(VENV)/bin/lint-imports --no-cache \
+		--config $(CURDIR)/pyproject.toml
 
 # mypy cannot follow setuptools' editable import hook, so it checks a staged
 # copy laid out as installed (screens/, clients/, config/ inside advisor_tui/).
 TYPECHECK_DIR := build/typecheck
+IMPORTS_DIR := build/imports
 typecheck: $(STAMP)
 	@rm -rf $(TYPECHECK_DIR) && mkdir -p $(TYPECHECK_DIR)
 	@cp -r advisor_tui $(TYPECHECK_DIR)/advisor_tui
