@@ -40,10 +40,10 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from advisor_tui import APP_NAME as APP_NAME
 from advisor_tui.contract.common import Backend
 from advisor_tui.formatting import DEFAULT_ZONE, DisplayTime, load_zone
 
-APP_NAME = "advisor-tui"
 ENV_PREFIX = "ADVISOR_TUI_"
 CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
 TOKEN_ENV = f"{ENV_PREFIX}TOKEN"

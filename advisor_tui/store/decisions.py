@@ -33,9 +33,9 @@ from typing import Literal, Self
 
 import platformdirs
 
+from advisor_tui import APP_NAME
 from advisor_tui.contract import GENESIS_HASH, Decision, DecisionReceipt, chain_hash, utcnow
 
-APP_NAME = "advisor-tui"
 STORE_FILENAME = "decisions.sqlite3"
 SCHEMA_VERSION = "1"
 
