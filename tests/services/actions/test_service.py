@@ -202,3 +202,24 @@ async def test_health_reason_codes_and_openapi(client: httpx.AsyncClient) -> Non
     bad = await client.get(actions_url("x" * 5000))
     assert bad.status_code in {404, 422}
     assert "detail" in bad.json()
+
+
+async def test_on_tm_forum_backends_the_actions_are_the_same(
+    state: MockState, client: httpx.AsyncClient
+) -> None:
+    """The service reads through the app's clients, so TMF adapters work unchanged."""
+    transport = httpx.ASGITransport(app=create_mock_app(state))
+    upstreams = Upstreams(
+        customers_url=BASE + routes.PREFIXES[Backend.CUSTOMERS],
+        faults_url=BASE + routes.PREFIXES[Backend.FAULTS],
+        identity_url=None,
+        options=ClientOptions(transport=transport),
+        tmf=frozenset(Backend),
+    )
+    tmf = ActionsService(upstreams=upstreams, clock=state.clock)
+    try:
+        for customer_id in ("cus-outage", "cus-callsign", "cus-pricerise"):
+            native = NextActions.model_validate((await client.get(actions_url(customer_id))).json())
+            assert (await tmf.next_actions(customer_id)).actions == native.actions, customer_id
+    finally:
+        await tmf.aclose()
