@@ -99,8 +99,14 @@ async def _demo_answers(customer_ids: list[str]) -> dict[str, NextActions]:
         return {cid: await demo.next_actions(cid) for cid in customer_ids}
 
 
+# The generated 100,000-event history is made from the loading process's wall
+# clock since the demo clock was pinned to the story, so two processes hold
+# different stand-in events for it: compared in process in test_service.py.
+GENERATED_HISTORY = {"cus-bighistory"}
+
+
 def test_serve_actions_over_loopback_matches_the_demo(servers: str) -> None:
-    customer_ids = sorted(load_state().customers)
+    customer_ids = sorted(set(load_state().customers) - GENERATED_HISTORY)
     with httpx.Client(base_url=servers, timeout=30) as client:
         served = {}
         for cid in customer_ids:

@@ -51,7 +51,7 @@ class Recorder(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def state() -> MockState:
-    return load_state(now=NOW)
+    return load_state()
 
 
 @pytest.fixture
