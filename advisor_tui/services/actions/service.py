@@ -194,7 +194,10 @@ class ActionsService:
             caller = advisor
         return Situation(
             profile=profile,
-            now=self.clock(),
+            # The moment the facts describe: the faults backend's own "now" when it
+            # answered (a replayed or pinned backend keeps every date in its story),
+            # else this service's clock.
+            now=fault_status.checked_at if fault_status is not None else self.clock(),
             status=fault_status,
             history=events,
             process_outcomes=profile.process_outcomes,
