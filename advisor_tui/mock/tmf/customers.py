@@ -7,18 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 
 from advisor_tui.contract import CustomerProfile, Segment
 from advisor_tui.mock.state import MockState
 from advisor_tui.mock.tmf import history
-from advisor_tui.mock.tmf.listing import (
-    TmfProblem,
-    item_response,
-    list_response,
-    not_found,
-)
+from advisor_tui.mock.tmf.listing import add_collection
 from advisor_tui.mock.tmf.times import tmf_time
 from advisor_tui.tmf import base
 from advisor_tui.tmf.base import Characteristic, Price, Quantity, Ref, TimePeriod, pounds
@@ -284,19 +278,3 @@ def build_router(state: MockState) -> APIRouter:
         add_collection(router, url, kind, source)
     router.include_router(history.build_router(state))
     return router
-
-
-def add_collection(router: APIRouter, url: str, kind: str, source: Any) -> None:
-    @router.get(url, name=f"list_{kind}")
-    def list_items(request: Request) -> JSONResponse:
-        try:
-            return list_response(request, source())
-        except TmfProblem as problem:
-            return problem.response()
-
-    @router.get(url + "/{item_id}", name=f"get_{kind}")
-    def get_item(request: Request, item_id: str) -> JSONResponse:
-        for item in source():
-            if item["id"] == item_id:
-                return item_response(request, item)
-        return not_found(kind, item_id).response()

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 
 from advisor_tui.contract import (
     Appointment as ContractAppointment,
@@ -22,7 +21,7 @@ from advisor_tui.contract import (
 )
 from advisor_tui.mock.faults import fault_status
 from advisor_tui.mock.state import MockState
-from advisor_tui.mock.tmf.listing import TmfProblem, item_response, list_response, not_found
+from advisor_tui.mock.tmf.listing import add_collection
 from advisor_tui.mock.tmf.times import tmf_time
 from advisor_tui.tmf import base
 from advisor_tui.tmf.base import Characteristic, Ref, TimePeriod
@@ -193,21 +192,5 @@ def build_router(state: MockState) -> APIRouter:
         base.SERVICE: ("service", services),
     }
     for url, (kind, source) in collections.items():
-        _add_collection(router, url, kind, source)
+        add_collection(router, url, kind, source)
     return router
-
-
-def _add_collection(router: APIRouter, url: str, kind: str, source: Any) -> None:
-    @router.get(url, name=f"list_{kind}")
-    def list_items(request: Request) -> JSONResponse:
-        try:
-            return list_response(request, source())
-        except TmfProblem as problem:
-            return problem.response()
-
-    @router.get(url + "/{item_id}", name=f"get_{kind}")
-    def get_item(request: Request, item_id: str) -> JSONResponse:
-        for item in source():
-            if item["id"] == item_id:
-                return item_response(request, item)
-        return not_found(kind, item_id).response()

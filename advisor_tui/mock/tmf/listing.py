@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from advisor_tui.tmf.base import RESERVED_QUERY, RESULT_COUNT_HEADER, TOTAL_COUNT_HEADER, TmfError
@@ -143,3 +143,22 @@ def list_response(request: Request, items: Iterable[Mapping[str, Any]]) -> JSONR
 
 def item_response(request: Request, item: Mapping[str, Any]) -> JSONResponse:
     return JSONResponse(select(item, request.query_params.get("fields")))
+
+
+def add_collection(router: APIRouter, url: str, kind: str, source: Any) -> None:
+    """A TMF collection at ``url`` (listing with paging and filters) and its items
+    at ``url/{id}``, both answering TMF ``Error`` bodies."""
+
+    @router.get(url, name=f"list_{kind}")
+    def list_items(request: Request) -> JSONResponse:
+        try:
+            return list_response(request, source())
+        except TmfProblem as problem:
+            return problem.response()
+
+    @router.get(url + "/{item_id}", name=f"get_{kind}")
+    def get_item(request: Request, item_id: str) -> JSONResponse:
+        for item in source():
+            if item["id"] == item_id:
+                return item_response(request, item)
+        return not_found(kind, item_id).response()
