@@ -199,6 +199,18 @@ async def stats(
         ).fetchone()
         titles[step_id] = str(row[0]) if row else step_id
 
+    return stats_from(cells, by_day, repeated, titles)
+
+
+def stats_from(
+    cells: Sequence[Sequence[Any]],
+    by_day: Sequence[Sequence[Any]],
+    repeated: Sequence[Sequence[Any]],
+    titles: dict[str, str],
+) -> DecisionStats:
+    """The figures from rollup rows, the same on both engines: ``cells`` are
+    (advisor, step, decisions, overrides), ``by_day`` (day, decisions, overrides),
+    ``repeated`` (step, alternative, count)."""
     by_advisor: dict[str, tuple[int, int]] = {}
     by_step: dict[str, tuple[int, int]] = {}
     for advisor_id, step_id, n, o in cells:
@@ -212,9 +224,7 @@ async def stats(
         by_step=[
             RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_step.items())
         ],
-        by_day=[
-            RateBucket(key=d.isoformat(), decisions=int(n), overrides=int(o)) for d, n, o in by_day
-        ],
+        by_day=[RateBucket(key=str(d), decisions=int(n), overrides=int(o)) for d, n, o in by_day],
         repeated_overrides=[
             RepeatedOverride(step_id=s, step_title=titles[s], alternative=a, count=int(n))
             for s, a, n in repeated

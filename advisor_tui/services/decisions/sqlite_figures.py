@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from advisor_tui.contract.decisions import DecisionStats, RateBucket, RepeatedOverride
-from advisor_tui.services.decisions.postgres_figures import plan
+from advisor_tui.contract.decisions import DecisionStats
+from advisor_tui.services.decisions.postgres_figures import plan, stats_from
 from advisor_tui.services.decisions.rules import us
 
 MIGRATION = """
@@ -162,25 +162,7 @@ def stats(
             (step_id,),
         ).fetchone()
         titles[step_id] = str(row[0]) if row else step_id
-    by_advisor: dict[str, tuple[int, int]] = {}
-    by_step: dict[str, tuple[int, int]] = {}
-    for advisor_id, step_id, n, o in cells:
-        for totals, key in ((by_advisor, advisor_id), (by_step, step_id)):
-            seen, overridden = totals.get(key, (0, 0))
-            totals[key] = (seen + int(n), overridden + int(o))
-    return DecisionStats(
-        by_advisor=[
-            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_advisor.items())
-        ],
-        by_step=[
-            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_step.items())
-        ],
-        by_day=[RateBucket(key=str(d), decisions=int(n), overrides=int(o)) for d, n, o in by_day],
-        repeated_overrides=[
-            RepeatedOverride(step_id=s, step_title=titles[s], alternative=a, count=int(n))
-            for s, a, n in repeated
-        ],
-    )
+    return stats_from(cells, by_day, repeated, titles)
 
 
 __all__ = ["MIGRATION", "REBUILD", "add_to_rollups", "stats"]
