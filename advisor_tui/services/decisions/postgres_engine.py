@@ -49,7 +49,12 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
-from advisor_tui.services.decisions import chain, migrations, postgres_figures, postgres_rows
+from advisor_tui.services.decisions import (
+    chain,
+    migrations,
+    postgres_figures,
+    postgres_rows,
+)
 from advisor_tui.services.decisions.chain import Link
 from advisor_tui.services.decisions.engine import describe_url
 from advisor_tui.services.decisions.errors import (
@@ -58,6 +63,7 @@ from advisor_tui.services.decisions.errors import (
     IdempotencyConflict,
     StoreUnavailable,
 )
+from advisor_tui.services.decisions.rows import receipt, view
 from advisor_tui.services.decisions.rules import (
     decode_cursor,
     encode_cursor,
@@ -202,7 +208,7 @@ class PostgresEngine:
                 raise IdempotencyConflict(
                     f"decision {decision.id} was already recorded with a different body"
                 ) from None
-            return postgres_rows.receipt(decision.id, *existing[1:]), False
+            return receipt(decision.id, *existing[1:]), False
 
     async def _record(
         self,
@@ -236,9 +242,7 @@ class PostgresEngine:
                         raise IdempotencyConflict(
                             f"decision {decision.id} was already recorded with a different body"
                         )
-                    return postgres_rows.receipt(
-                        decision.id, owner, int(seq), prev, digest_, at
-                    ), False
+                    return receipt(decision.id, owner, int(seq), prev, digest_, at), False
             count, head = next(
                 ((int(r[3]), str(r[5])) for r in rows if r[0] == 1), (0, GENESIS_HASH)
             )
@@ -295,7 +299,7 @@ class PostgresEngine:
                     )
         if refused is not None:
             raise refused
-        return postgres_rows.receipt(decision.id, advisor.id, sequence, head, digest, now), True
+        return receipt(decision.id, advisor.id, sequence, head, digest, now), True
 
     @staticmethod
     async def _existing(
@@ -331,7 +335,7 @@ class PostgresEngine:
             if row is None:
                 return None
             reviews = await self._reviews_for(conn, [decision_id])
-        return postgres_rows.view(row, reviews.get(decision_id, []))
+        return view(row, reviews.get(decision_id, []))
 
     async def list(self, filters: DecisionFilters, cursor: str | None, limit: int) -> DecisionPage:
         """One page newest first, keyset on (decided_at, id): a walk down one index."""
@@ -354,7 +358,7 @@ class PostgresEngine:
             more = len(rows) > limit
             rows = rows[:limit]
             reviews = await self._reviews_for(conn, [r[0] for r in rows])
-        items = [postgres_rows.view(r, reviews.get(r[0], [])) for r in rows]
+        items = [view(r, reviews.get(r[0], [])) for r in rows]
         next_cursor = encode_cursor(str(us(rows[-1][10])), rows[-1][0]) if more else None
         return DecisionPage(items=items, next_cursor=next_cursor, total=total, total_exact=exact)
 

@@ -10,13 +10,7 @@ from typing import Any
 from psycopg import sql
 
 from advisor_tui.contract.decisions import (
-    ApprovalState,
-    Decision,
     DecisionFilters,
-    DecisionReceipt,
-    DecisionView,
-    Review,
-    ReviewState,
 )
 
 VIEW = (
@@ -74,34 +68,3 @@ def sql_where(conditions: Sequence[sql.Composable]) -> sql.Composable:
 
 def from_us(value: int) -> datetime:
     return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
-
-
-def receipt(
-    decision_id: str,
-    advisor_id: str,
-    sequence: int,
-    prev_hash: str,
-    digest: str,
-    recorded_at: datetime,
-) -> DecisionReceipt:
-    return DecisionReceipt(
-        id=decision_id,
-        advisor_id=advisor_id,
-        sequence=sequence,
-        prev_hash=prev_hash,
-        hash=digest,
-        recorded_at=recorded_at,
-    )
-
-
-def view(row: Sequence[Any], reviews: builtins.list[Review]) -> DecisionView:
-    decision_id, advisor_id, team, approval, review_state, body = row[:6]
-    sequence, prev_hash, digest, recorded_at = row[6:10]
-    return DecisionView(
-        decision=Decision.model_validate_json(body),
-        receipt=receipt(decision_id, advisor_id, sequence, prev_hash, digest, recorded_at),
-        team=team,
-        approval=ApprovalState(approval),
-        review_state=ReviewState(review_state),
-        reviews=reviews,
-    )

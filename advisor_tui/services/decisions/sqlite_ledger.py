@@ -48,12 +48,18 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
-from advisor_tui.services.decisions import chain, migrations, sqlite_figures, sqlite_queries
+from advisor_tui.services.decisions import (
+    chain,
+    migrations,
+    sqlite_figures,
+    sqlite_queries,
+)
 from advisor_tui.services.decisions.errors import (
     ChainLinkBroken,
     DecisionNotFound,
     IdempotencyConflict,
 )
+from advisor_tui.services.decisions.rows import receipt, view
 from advisor_tui.services.decisions.rules import (
     decode_cursor,
     encode_cursor,
@@ -487,27 +493,12 @@ def _receipt(
     digest: str,
     recorded_at: str,
 ) -> DecisionReceipt:
-    return DecisionReceipt(
-        id=decision_id,
-        advisor_id=advisor_id,
-        sequence=sequence,
-        prev_hash=prev_hash,
-        hash=digest,
-        recorded_at=from_ts(recorded_at),
-    )
+    # SQLite keeps the time as text.
+    return receipt(decision_id, advisor_id, sequence, prev_hash, digest, from_ts(recorded_at))
 
 
 def _view(row: Sequence[Any], reviews: builtins.list[Review]) -> DecisionView:
-    decision_id, advisor_id, team, approval, review_state, body = row[:6]
-    sequence, prev_hash, digest, recorded_at = row[6:]
-    return DecisionView(
-        decision=Decision.model_validate_json(body),
-        receipt=_receipt(decision_id, advisor_id, sequence, prev_hash, digest, recorded_at),
-        team=team,
-        approval=ApprovalState(approval),
-        review_state=ReviewState(review_state),
-        reviews=reviews,
-    )
+    return view([*row[:9], from_ts(row[9])], reviews)
 
 
 def _statements(script: str) -> builtins.list[str]:
