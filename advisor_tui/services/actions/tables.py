@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -34,20 +35,34 @@ class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CompensationRates(_Row):
+class _Dated(_Row):
+    effective_from: date
+
+
+_D = TypeVar("_D", bound=_Dated)
+
+
+def _in_force(rows: Sequence[_D], day: date) -> _D | None:
+    """The last of ``rows`` (in date order) already in force on ``day``."""
+    found: _D | None = None
+    for row in rows:
+        if row.effective_from <= day:
+            found = row
+    return found
+
+
+class CompensationRates(_Dated):
     """One row of the automatic compensation table, in force from ``effective_from``."""
 
-    effective_from: date
     repair_per_day_pence: int = Field(gt=0)
     missed_appointment_pence: int = Field(gt=0)
     provision_per_day_pence: int = Field(gt=0)
     source: str = Field(min_length=1)
 
 
-class AdrRule(_Row):
+class AdrRule(_Dated):
     """When a complaint may go to an ombudsman (ADR), for complaints made from a date."""
 
-    effective_from: date
     weeks: int = Field(ge=1, le=52)
     source: str = Field(min_length=1)
 
@@ -94,10 +109,7 @@ class RegulationTables(_Row):
 
     def rates_on(self, day: date) -> CompensationRates:
         """The rates in force on ``day`` (a UK calendar date)."""
-        found: CompensationRates | None = None
-        for row in self.compensation_rates:
-            if row.effective_from <= day:
-                found = row
+        found = _in_force(self.compensation_rates, day)
         if found is None:
             first = self.compensation_rates[0].effective_from
             raise RegulationError(f"no compensation rates before {first.isoformat()} (asked {day})")
@@ -105,10 +117,7 @@ class RegulationTables(_Row):
 
     def adr_rule_on(self, day: date) -> AdrRule:
         """The ombudsman rule for a complaint made on UK date ``day``."""
-        found: AdrRule | None = None
-        for row in self.adr_rules:
-            if row.effective_from <= day:
-                found = row
+        found = _in_force(self.adr_rules, day)
         if found is None:
             first = self.adr_rules[0].effective_from
             raise RegulationError(f"no ADR rule for complaints before {first}")
