@@ -18,6 +18,12 @@ from advisor_tui.contract.customers import (
 )
 
 
+def check_history_limit(limit: int) -> None:
+    """A history page size the backend serves, whichever protocol it speaks."""
+    if not 1 <= limit <= routes.HISTORY_PAGE_MAX:
+        raise ValueError(f"limit must be 1..{routes.HISTORY_PAGE_MAX}, got {limit}")
+
+
 class CustomersClient(BackendHttp):
     """The customers backend: find a customer, read their profile, history, follow-ups and
     notes, and add follow-ups and notes (idempotent: the body's ULID is the key)."""
@@ -41,8 +47,7 @@ class CustomersClient(BackendHttp):
         query: str | None = None,
     ) -> HistoryPage:
         """One page of history, newest first; pass ``next_cursor`` back for older events."""
-        if not 1 <= limit <= routes.HISTORY_PAGE_MAX:
-            raise ValueError(f"limit must be 1..{routes.HISTORY_PAGE_MAX}, got {limit}")
+        check_history_limit(limit)
         params = {
             "cursor": cursor,
             "limit": limit,

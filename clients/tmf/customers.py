@@ -26,7 +26,7 @@ import binascii
 from pydantic import ValidationError
 
 from advisor_tui.clients._http import path
-from advisor_tui.clients.customers import CustomersClient
+from advisor_tui.clients.customers import CustomersClient, check_history_limit
 from advisor_tui.clients.errors import BadRequest, ContractViolation
 from advisor_tui.clients.tmf._http import TmfHttp
 from advisor_tui.contract import (
@@ -46,7 +46,6 @@ from advisor_tui.contract import (
     SearchField,
     SearchResult,
     Segment,
-    routes,
 )
 from advisor_tui.contract import (
     Note as ContractNote,
@@ -320,8 +319,7 @@ class TmfCustomersClient(TmfHttp, CustomersClient):
         channel: Channel | None = None,
         query: str | None = None,
     ) -> HistoryPage:
-        if not 1 <= limit <= routes.HISTORY_PAGE_MAX:
-            raise ValueError(f"limit must be 1..{routes.HISTORY_PAGE_MAX}, got {limit}")
+        check_history_limit(limit)
         offset = decode_cursor(cursor) if cursor else 0
         params = {
             "relatedParty.id": customer_id,
