@@ -543,6 +543,7 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
 
     from advisor_tui.demo import create_demo_app
     from advisor_tui.mock.server import BackgroundServer
+    from advisor_tui.services.actions.serve import rules_from
     from advisor_tui.session import RunKind, RunMode
 
     protocol = getattr(args, "protocol", None)
@@ -570,7 +571,13 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
         # so a restarted demo (as another role) still sees what was decided.
         decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
         tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
-        app = create_demo_app(state, decisions_db=decisions_db, tmf=tmf, insecure_demo_tokens=False)
+        app = create_demo_app(
+            state,
+            decisions_db=decisions_db,
+            rules=rules_from(settings),
+            tmf=tmf,
+            insecure_demo_tokens=False,
+        )
         server = stack.enter_context(BackgroundServer(app))
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         print(f"demo: decisions logged in {store_path}", file=sys.stderr)

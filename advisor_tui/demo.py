@@ -92,6 +92,11 @@ def create_demo_app(
         insecure_demo_tokens=insecure_demo_tokens,
     )
     app.state.actions_service = service
+    # What was already decided on a customer (compensation given) is asked of the
+    # demo's own decisions service, in this app.
+    if backends is None or Backend.DECISIONS in backends:
+        service.upstreams.decisions_url = IN_PROCESS_BASE_URL + routes.PREFIXES[Backend.DECISIONS]
+        service.upstreams.decisions_transport = httpx.ASGITransport(app=app)
     return app
 
 

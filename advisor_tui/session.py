@@ -200,7 +200,10 @@ class Session:
         )
 
     async def fault_status(self, customer_id: str) -> FaultStatus:
-        return await self.backends.faults.status(customer_id)
+        within = self.settings.faults.resolved_within_days if self.settings is not None else None
+        if within is None:
+            return await self.backends.faults.status(customer_id)
+        return await self.backends.faults.status(customer_id, resolved_within_days=within)
 
     async def next_actions(self, customer_id: str) -> NextActions:
         return await self.backends.actions.next_actions(customer_id)

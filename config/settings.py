@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_config_dir
 from pydantic import (
@@ -42,6 +42,7 @@ from pydantic_settings import (
 
 from advisor_tui import APP_NAME as APP_NAME
 from advisor_tui.contract.common import Backend
+from advisor_tui.contract.faults import RESOLVED_WITHIN_DAYS, RESOLVED_WITHIN_DAYS_MAX
 from advisor_tui.formatting import DEFAULT_ZONE, DisplayTime, load_zone
 
 ENV_PREFIX = "ADVISOR_TUI_"
@@ -169,6 +170,31 @@ class DisplaySettings(_Section):
         return DisplayTime.named(self.timezone)
 
 
+class FaultsSettings(_Section):
+    resolved_within_days: int = Field(
+        default=RESOLVED_WITHIN_DAYS,
+        ge=0,
+        le=RESOLVED_WITHIN_DAYS_MAX,
+        description="How many days a fixed fault stays in the Faults panel, with its ETA "
+        "history, and keeps earning the compensation still owed for it.",
+    )
+
+
+class RulesSettings(_Section):
+    """For ``advisor-tui serve actions``: how the next-action rules read the regulation."""
+
+    rates: Path | None = Field(
+        default=None,
+        description="Regulation tables (TOML laid out as the shipped regulation.toml); "
+        "default: the tables shipped with the package.",
+    )
+    rate_reading: Literal["each-day", "at-start"] = Field(
+        default="each-day",
+        description='A loss spanning 1 April: "each-day" pays each day at its own rate, '
+        '"at-start" pays every day at the rate when the problem started.',
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -181,6 +207,8 @@ class Settings(BaseSettings):
     timeouts: TimeoutSettings = TimeoutSettings()
     retry: RetrySettings = RetrySettings()
     display: DisplaySettings = DisplaySettings()
+    faults: FaultsSettings = FaultsSettings()
+    rules: RulesSettings = RulesSettings()
     token: SecretStr | None = Field(
         default=None,
         description="Advisor identity bearer token sent to every backend. Prefer the "
@@ -436,7 +464,9 @@ def render_settings(settings: Settings) -> str:
                 tables.append(f"max_response_bytes = {_toml_value(limit)}")
         elif isinstance(value, dict):
             tables.append(f"\n[{name}]")
-            tables.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+            for k, v in value.items():
+                key = _toml_key(k)
+                tables.append(f"# {key} = (not set)" if v is None else f"{key} = {_toml_value(v)}")
         elif value is None:
             top.append(f"# {name} = (not set)")
         else:
@@ -448,7 +478,13 @@ _SECTIONS: dict[str, type[_Section]] = {
     "timeouts": TimeoutSettings,
     "retry": RetrySettings,
     "display": DisplaySettings,
+    "faults": FaultsSettings,
+    "rules": RulesSettings,
 }
+
+
+# What a commented-out key with no default shows instead of a value.
+_EXAMPLES = {"rates": '"/etc/advisor-tui/regulation.toml"'}
 
 
 def default_config_text() -> str:
@@ -482,7 +518,8 @@ def default_config_text() -> str:
             sections += ["", f"[{name}]"]
             for key, sub in section_cls.model_fields.items():
                 sections += describe(sub)
-                sections.append(f"# {key} = {_toml_value(sub.default)}")
+                default = _toml_value(sub.default) if sub.default is not None else _EXAMPLES[key]
+                sections.append(f"# {key} = {default}")
         elif name == "keymap":
             sections += ["", "[keymap]", *describe(field), '# quit = "ctrl+q"']
         else:

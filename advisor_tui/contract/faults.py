@@ -16,6 +16,12 @@ from advisor_tui.contract._base import (
 )
 from advisor_tui.contract.customers import ProductKind
 
+RESOLVED_WITHIN_DAYS = 30
+"""How long after its fix a resolved fault is still shown and still earns
+compensation owed (seed 003: a customer calling the day after a fix is often
+calling about it). The faults status route's ``resolved_within_days`` default."""
+RESOLVED_WITHIN_DAYS_MAX = 365
+
 
 class LineState(StrEnum):
     """How a service line is working."""
@@ -160,3 +166,19 @@ class FaultStatus(ContractModel):
     service_lost_since: UtcDatetime | None = Field(
         default=None, description="Start of the current total loss of service, if any."
     )
+
+    def resolved_within(self, days: int) -> FaultStatus:
+        """This status without faults fixed more than ``days`` before ``checked_at``.
+
+        Every reader applies it (the mock's route, the clients, the rules), so a
+        backend that ignores the query parameter is still held to the window.
+        """
+        since = self.checked_at - timedelta(days=days)
+        kept = [
+            f
+            for f in self.faults
+            if f.state is FaultState.OPEN or f.resolved_at is None or f.resolved_at >= since
+        ]
+        if len(kept) == len(self.faults):
+            return self
+        return self.model_copy(update={"faults": kept})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from advisor_tui.contract import (
+    RESOLVED_WITHIN_DAYS,
+    RESOLVED_WITHIN_DAYS_MAX,
     AreaIncident,
     ErrorBody,
     FaultStatus,
@@ -66,13 +68,23 @@ def build_router(state: MockState) -> APIRouter:
     router = APIRouter()
 
     @router.get(routes.FAULT_STATUS, response_model=FaultStatus, responses=_NOT_FOUND)
-    def customer_status(customer_id: IdText) -> FaultStatus:
+    def customer_status(
+        customer_id: IdText,
+        resolved_within_days: Annotated[
+            int,
+            Query(
+                ge=0,
+                le=RESOLVED_WITHIN_DAYS_MAX,
+                description="Resolved faults fixed longer ago than this many days are left out.",
+            ),
+        ] = RESOLVED_WITHIN_DAYS,
+    ) -> FaultStatus:
         record = state.customers.get(customer_id)
         if record is None:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, detail=f"unknown customer {customer_id!r}"
             )
-        return fault_status(state, record)
+        return fault_status(state, record).resolved_within(resolved_within_days)
 
     @router.get(
         routes.INCIDENTS,

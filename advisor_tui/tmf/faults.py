@@ -52,6 +52,7 @@ class EtaRevisedTroubleTicket(TroubleTicket):
     expected_resolution_date_revision: list[EtaRevision] = Field(
         alias="expectedResolutionDateRevision"
     )
+    loss_start_date: AwareDatetime | None = Field(default=None, alias="lossStartDate")
 
 
 def _ticket_kind(value: Any) -> str:

@@ -32,9 +32,7 @@ from advisor_tui.clients.errors import ContractViolation
 from advisor_tui.clients.faults import FaultsClient
 from advisor_tui.clients.tmf._http import TmfHttp
 from advisor_tui.contract import (
-    Appointment as ContractAppointment,
-)
-from advisor_tui.contract import (
+    RESOLVED_WITHIN_DAYS,
     AppointmentStatus,
     AreaIncident,
     EtaChange,
@@ -46,6 +44,9 @@ from advisor_tui.contract import (
     ProductKind,
     ServiceStatus,
     utcnow,
+)
+from advisor_tui.contract import (
+    Appointment as ContractAppointment,
 )
 from advisor_tui.contract.common import Backend
 from advisor_tui.tmf import base
@@ -75,9 +76,12 @@ def _refs(refs: list[Ref] | None, referred_type: str) -> list[Ref]:
 class TmfFaultsClient(TmfHttp, FaultsClient):
     backend = Backend.FAULTS
 
-    async def status(self, customer_id: str) -> FaultStatus:
+    async def status(
+        self, customer_id: str, resolved_within_days: int = RESOLVED_WITHIN_DAYS
+    ) -> FaultStatus:
         try:
-            return await self._status(customer_id)
+            # TMF621 has no "resolved within" filter: the window is applied here.
+            return (await self._status(customer_id)).resolved_within(resolved_within_days)
         except ValidationError as exc:
             # TMF allows what our contract bounds (longer texts, more items): a
             # resource we cannot map is off-contract data, named like any other.
@@ -152,6 +156,7 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
                 for r in ticket.expected_resolution_date_revision
             ]
             known = True
+            lost_since = ticket.loss_start_date
         else:
             # Only the latest ETA: keep it (it is what the backend says now) but
             # mark that nothing is known of how it got there.
@@ -167,6 +172,7 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
                     )
                 )
             known = False
+            lost_since = None
         return Fault(
             id=ticket.id,
             product_ids=[r.id for r in _refs(ticket.related_entity, "Product")],
@@ -174,6 +180,7 @@ class TmfFaultsClient(TmfHttp, FaultsClient):
             state=FaultState.RESOLVED if closed else FaultState.OPEN,
             opened_at=ticket.creation_date,
             resolved_at=ticket.resolution_date if closed else None,
+            lost_since=lost_since,
             incident_id=problems[0].id if problems else None,
             total_loss=(ticket.severity or "").lower() == TOTAL_LOSS_SEVERITY,
             eta_history=history,

@@ -69,7 +69,7 @@ async def test_search_postcode_needs_the_right_surname(client: httpx.AsyncClient
 async def test_search_returns_every_match(client: httpx.AsyncClient) -> None:
     # "e" is in every seed name: a name search lists all, each marked as such.
     result = await search(client, "e")
-    assert len(result.matches) == 7
+    assert len(result.matches) == 8
     assert {m.matched_on for m in result.matches} == {SearchField.NAME}
 
 

@@ -85,3 +85,17 @@ async def test_incidents_with_and_without_area(client: httpx.AsyncClient) -> Non
         found = (await client.get(P + routes.INCIDENTS, params={"area": area})).json()
         assert [i["id"] for i in found] == ["INC-TW11-0608"]
     assert (await client.get(P + routes.INCIDENTS, params={"area": "Glasgow"})).json() == []
+
+
+async def test_the_resolved_window_is_a_bounded_query_parameter(
+    client: httpx.AsyncClient,
+) -> None:
+    url = P + routes.FAULT_STATUS.format(customer_id="cus-followup")
+    default = FaultStatus.model_validate((await client.get(url)).json())
+    assert [f.id for f in default.faults] == ["FLT-87412281"]  # fixed 7 days ago, within 30
+    narrow = await client.get(url, params={"resolved_within_days": 6})
+    assert narrow.status_code == 200, narrow.text
+    assert FaultStatus.model_validate(narrow.json()).faults == []
+    for bad in ("-1", "366", "soon"):
+        response = await client.get(url, params={"resolved_within_days": bad})
+        assert response.status_code == 422, (bad, response.text)

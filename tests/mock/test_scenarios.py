@@ -15,6 +15,7 @@ from .conftest import NOW
 
 SEED_IDS = {
     "cus-outage",
+    "cus-fixed-yesterday",
     "cus-callsign",
     "cus-followup",
     "cus-pricerise",

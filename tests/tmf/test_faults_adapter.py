@@ -162,3 +162,17 @@ async def test_a_hung_tmf_backend_times_out(state: MockState) -> None:
     async with Backends.from_settings(settings(Protocol.TMF, short), transport) as bundle:
         with pytest.raises(BackendTimeout):
             await bundle.faults.status(OUTAGE)
+
+
+@pytest.mark.parametrize("days, kept", [(30, True), (6, False), (0, False)])
+async def test_the_resolved_window_holds_on_both_protocols(
+    native: Backends, tmf: Backends, days: int, kept: bool
+) -> None:
+    # Hale's fault was fixed on 5 Jun, seven days before the story's "now".
+    for backends in (native, tmf):
+        status = await backends.faults.status("cus-followup", resolved_within_days=days)
+        assert [f.id for f in status.faults] == (["FLT-87412281"] if kept else []), backends
+    # A fault fixed yesterday is inside a one-day window on either protocol.
+    for backends in (native, tmf):
+        status = await backends.faults.status("cus-fixed-yesterday", resolved_within_days=1)
+        assert [f.id for f in status.faults] == ["FLT-88214950"]

@@ -83,6 +83,8 @@ def trouble_ticket(fault: Fault, customer_id: str, *, extensions: bool = True) -
             ).to_json_dict()
             for change in fault.eta_history
         ]
+        if fault.lost_since is not None:
+            data["lossStartDate"] = tmf_time(fault.lost_since).isoformat()
     else:
         data["@type"] = "TroubleTicket"
     return data

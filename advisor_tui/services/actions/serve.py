@@ -4,7 +4,8 @@ Configured like the app: the config file, then ``ADVISOR_TUI_*`` environment,
 then flags. The service reads the customers, faults and identity backends named
 in the ``[backends]`` section (or ``--upstream`` for one mock-style server with
 ``/<backend>`` prefixes, such as ``advisor-tui mock serve``), with the same
-timeouts and retry policy as the app.
+timeouts and retry policy as the app; and, when one is configured, asks the
+decisions backend (as the caller) what compensation was already given.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from advisor_tui.config import Protocol, Settings
+from advisor_tui.config import ConfigError, Protocol, Settings
 from advisor_tui.contract import Backend, routes
 from advisor_tui.services.actions.regulation import RateReading
 from advisor_tui.services.actions.service import ActionsService, ClientOptions, Upstreams
@@ -25,6 +26,10 @@ DEFAULT_PORT = 8766
 DEFAULT_DEADLINE_S = 3.0
 """Below the app's default client timeout (2 s connect + 5 s read), so a slow
 faults backend gives the app a partial answer rather than a timeout."""
+
+
+UPSTREAM_BACKENDS = (Backend.CUSTOMERS, Backend.FAULTS, Backend.IDENTITY, Backend.DECISIONS)
+"""What the service reads: decisions only to see what was already given to a customer."""
 
 
 class ServeError(Exception):
@@ -45,10 +50,10 @@ def add_parser(services: Any) -> None:
         "--upstream",
         default=None,
         metavar="URL",
-        help="one mock-style server for customers, faults and identity "
+        help="one mock-style server for customers, faults, identity and decisions "
         "(e.g. http://127.0.0.1:8765 from advisor-tui mock serve); else [backends] from config",
     )
-    for backend in (Backend.CUSTOMERS, Backend.FAULTS, Backend.IDENTITY):
+    for backend in UPSTREAM_BACKENDS:
         actions.add_argument(
             f"--{backend.value}-url",
             default=None,
@@ -68,14 +73,15 @@ def add_parser(services: Any) -> None:
         type=Path,
         default=None,
         metavar="PATH",
-        help="regulation tables (TOML, same layout as the shipped regulation.toml)",
+        help="regulation tables (TOML, same layout as the shipped regulation.toml; "
+        "config [rules] rates); default: the shipped tables",
     )
     actions.add_argument(
         "--rate-reading",
         choices=[r.value for r in RateReading],
-        default=RateReading.EACH_DAY.value,
-        help="a loss spanning 1 April: each day at its own rate (default), or every day at "
-        "the rate when the problem started",
+        default=None,
+        help="a loss spanning 1 April: each day at its own rate (each-day, the default), or "
+        "every day at the rate when the problem started (at-start); config [rules] rate_reading",
     )
 
 
@@ -101,17 +107,23 @@ def upstreams_from(settings: Settings, upstream: str | None) -> Upstreams:
         customers_url=customers,
         faults_url=faults,
         identity_url=url(Backend.IDENTITY),
+        decisions_url=url(Backend.DECISIONS),
         options=options,
         tmf=frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF),
     )
 
 
-def rules_from(rates: Path | None, reading: str) -> RuleSettings:
+def rules_from(settings: Settings) -> RuleSettings:
+    """The rules' settings from the config's ``[rules]`` and ``[faults]`` (flags applied)."""
     try:
-        tables = load_tables(rates)
+        tables = load_tables(settings.rules.rates)
     except TablesError as error:
-        raise ServeError(f"--rates: {error}") from None
-    return RuleSettings(tables=tables, rate_reading=RateReading(reading))
+        raise ConfigError(f"rates (--rates or [rules] rates): {error}") from None
+    return RuleSettings(
+        tables=tables,
+        rate_reading=RateReading(settings.rules.rate_reading),
+        resolved_within_days=settings.faults.resolved_within_days,
+    )
 
 
 def build_service(settings: Settings, args: argparse.Namespace) -> ActionsService:
@@ -119,7 +131,7 @@ def build_service(settings: Settings, args: argparse.Namespace) -> ActionsServic
         raise ServeError("serve actions: --deadline must be more than 0 seconds")
     return ActionsService(
         upstreams=upstreams_from(settings, args.upstream),
-        rules=rules_from(args.rates, args.rate_reading),
+        rules=rules_from(settings),
         deadline=args.deadline,
     )
 
@@ -128,10 +140,15 @@ def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Flags as ``load_settings`` overrides (None where not given)."""
     backends = {
         b.value: {"url": getattr(args, f"{b.value}_url")}
-        for b in (Backend.CUSTOMERS, Backend.FAULTS, Backend.IDENTITY)
+        for b in UPSTREAM_BACKENDS
         if getattr(args, f"{b.value}_url") is not None
     }
-    return {"backends": backends or None}
+    rules = {
+        key: value
+        for key, value in (("rates", args.rates), ("rate_reading", args.rate_reading))
+        if value is not None
+    }
+    return {"backends": backends or None, "rules": rules or None}
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -144,7 +161,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"serving actions on http://{args.host}:{args.port} (Ctrl+C stops); reading "
         f"customers {up.customers_url}, faults {up.faults_url}, "
-        f"identity {up.identity_url or 'not configured'}",
+        f"identity {up.identity_url or 'not configured'}, "
+        f"decisions {up.decisions_url or 'not configured'}",
         file=sys.stderr,
     )
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")

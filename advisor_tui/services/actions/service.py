@@ -18,7 +18,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -28,6 +28,7 @@ from advisor_tui.clients import (
     BackendError,
     BackendTimeout,
     CustomersClient,
+    DecisionsClient,
     FaultsClient,
     IdentityClient,
     NotFound,
@@ -36,8 +37,11 @@ from advisor_tui.clients import (
 )
 from advisor_tui.clients.tmf import TmfCustomersClient, TmfFaultsClient
 from advisor_tui.contract import (
+    ActionKind,
     Advisor,
     Backend,
+    DecisionFilters,
+    DecisionView,
     FaultStatus,
     HistoryEvent,
     NextActions,
@@ -49,7 +53,12 @@ from advisor_tui.services.actions.situation import HISTORY_LOOKBACK, RuleSetting
 T = TypeVar("T")
 
 CALLER_CACHE = 32
-"""Identity clients kept for recent callers (one per token), so a call costs no new pool."""
+"""Clients kept for recent callers (one set per token), so a call costs no new pool."""
+
+COMPENSATION_DECISIONS_PAGE = 100
+LOSS_LOOKBACK_DAYS = 90
+"""How far before the resolved-fault window a compensation decision may have been
+made and still be about a fault in it (a long outage, paid while still open)."""
 
 
 class CustomerNotFound(LookupError):
@@ -86,6 +95,12 @@ class Upstreams:
     faults_url: str
     identity_url: str | None
     options: ClientOptions = field(default_factory=ClientOptions)
+    decisions_url: str | None = None
+    """Where the service asks, as the caller, what was already decided on the
+    customer (compensation already given is not offered again)."""
+    decisions_transport: httpx.AsyncBaseTransport | None = None
+    """For the decisions backend only, over ``options.transport`` (the demo's in-process
+    decisions service lives in another ASGI app than its stand-in backends)."""
     # Backends that speak the TM Forum APIs (config ``protocol = "tmf"``): read
     # through the TMF adapters, which return the same contract models.
     tmf: frozenset[Backend] = frozenset()
@@ -104,35 +119,67 @@ class Upstreams:
         self.faults = faults_client(
             self.faults_url, token=o.token, timeout=o.timeout, retry=o.retry, transport=o.transport
         )
-        self._callers: OrderedDict[str, IdentityClient] = OrderedDict()
+        self._callers: OrderedDict[str, _CallerClients] = OrderedDict()
 
-    def identity_for(self, token: str) -> IdentityClient | None:
-        """An identity client that asks as the caller (``/me`` with their token)."""
-        if self.identity_url is None:
-            return None
-        client = self._callers.pop(token, None)
-        if client is None:
+    def _for(self, token: str) -> _CallerClients:
+        clients = self._callers.pop(token, None)
+        if clients is None:
             o = self.options
-            client = IdentityClient(
-                self.identity_url,
-                token=SecretStr(token),
-                timeout=o.timeout,
-                retry=o.retry,
-                transport=o.transport,
+            secret = SecretStr(token)
+            clients = _CallerClients(
+                identity=IdentityClient(
+                    self.identity_url,
+                    token=secret,
+                    timeout=o.timeout,
+                    retry=o.retry,
+                    transport=o.transport,
+                )
+                if self.identity_url is not None
+                else None,
+                decisions=DecisionsClient(
+                    self.decisions_url,
+                    token=secret,
+                    timeout=o.timeout,
+                    retry=o.retry,
+                    transport=self.decisions_transport or o.transport,
+                )
+                if self.decisions_url is not None
+                else None,
             )
             while len(self._callers) >= CALLER_CACHE:
                 _, old = self._callers.popitem(last=False)
-                # Closing is async; an evicted client's pool is dropped with it.
+                # Closing is async; an evicted caller's pools are dropped with them.
                 asyncio.get_running_loop().create_task(old.aclose())
-        self._callers[token] = client
-        return client
+        self._callers[token] = clients
+        return clients
+
+    def identity_for(self, token: str) -> IdentityClient | None:
+        """An identity client that asks as the caller (``/me`` with their token)."""
+        return self._for(token).identity
+
+    def decisions_for(self, token: str) -> DecisionsClient | None:
+        """A decisions client that asks as the caller (one customer's decisions)."""
+        return self._for(token).decisions
 
     async def aclose(self) -> None:
         await self.customers.aclose()
         await self.faults.aclose()
-        for client in self._callers.values():
-            await client.aclose()
+        for clients in self._callers.values():
+            await clients.aclose()
         self._callers.clear()
+
+
+@dataclass
+class _CallerClients:
+    """The clients that ask as one caller, with their token."""
+
+    identity: IdentityClient | None
+    decisions: DecisionsClient | None
+
+    async def aclose(self) -> None:
+        for client in (self.identity, self.decisions):
+            if client is not None:
+                await client.aclose()
 
 
 async def _caught(backend: Backend, call: Awaitable[T], deadline: float | None) -> T | BackendError:
@@ -159,14 +206,24 @@ class ActionsService:
     async def situation(self, customer_id: str, caller_token: str | None = None) -> Situation:
         customers = self.upstreams.customers
         identity = self.upstreams.identity_for(caller_token) if caller_token else None
+        decisions = self.upstreams.decisions_for(caller_token) if caller_token else None
         wait = self.deadline
-        profile, history, status, advisor = await asyncio.gather(
+        profile, history, status, advisor, decided = await asyncio.gather(
             _caught(Backend.CUSTOMERS, customers.profile(customer_id), wait),
             _caught(
                 Backend.CUSTOMERS, customers.history(customer_id, limit=self.history_limit), wait
             ),
-            _caught(Backend.FAULTS, self.upstreams.faults.status(customer_id), wait),
+            _caught(
+                Backend.FAULTS,
+                self.upstreams.faults.status(
+                    customer_id, resolved_within_days=self.rules.resolved_within_days
+                ),
+                wait,
+            ),
             _caught(Backend.IDENTITY, identity.me(), wait) if identity is not None else _none(),
+            _caught(Backend.DECISIONS, self._compensation_decided(decisions, customer_id), wait)
+            if decisions is not None
+            else _none(),
         )
         if isinstance(profile, NotFound):
             raise CustomerNotFound(customer_id)
@@ -192,6 +249,11 @@ class ActionsService:
             missing.append("identity")
         else:
             caller = advisor
+        compensation_decided: tuple[DecisionView, ...] | None = None
+        if isinstance(decided, BackendError):
+            missing.append("decisions")
+        elif decided is not None:
+            compensation_decided = tuple(decided)
         return Situation(
             profile=profile,
             # The moment the facts describe: the faults backend's own "now" when it
@@ -204,7 +266,21 @@ class ActionsService:
             advisor=caller,
             settings=self.rules,
             facts_missing=tuple(missing),
+            compensation_decided=compensation_decided,
         )
+
+    async def _compensation_decided(
+        self, decisions: DecisionsClient, customer_id: str
+    ) -> list[DecisionView]:
+        """The customer's automatic-compensation decisions within the resolved-fault
+        window, newest first (one page: a customer has a handful, not hundreds)."""
+        step = self.rules.steps.step(ActionKind.AUTOMATIC_COMPENSATION)
+        since = self.clock() - timedelta(days=self.rules.resolved_within_days + LOSS_LOOKBACK_DAYS)
+        page = await decisions.list(
+            DecisionFilters(customer_id=customer_id, step_id=step.id, since=since),
+            limit=COMPENSATION_DECISIONS_PAGE,
+        )
+        return page.items
 
     async def next_actions(self, customer_id: str, caller_token: str | None = None) -> NextActions:
         return next_actions_for(await self.situation(customer_id, caller_token))

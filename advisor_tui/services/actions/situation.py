@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from advisor_tui.contract import (
+    RESOLVED_WITHIN_DAYS,
     ActionKind,
     Advisor,
     Channel,
     CustomerProfile,
+    DecisionView,
     Fact,
     Fault,
     FaultState,
@@ -45,9 +47,6 @@ Bounded because a customer can have 100,000 events and the newest are the ones a
 live call is about.
 """
 
-RESOLVED_WINDOW = timedelta(days=30)
-"""A fault resolved longer ago than this no longer earns an action."""
-
 CORE_SERVICES = frozenset({ProductKind.LANDLINE, ProductKind.BROADBAND, ProductKind.MOBILE})
 """What must be working before anything is sold (seed 004: offers only on a working core)."""
 
@@ -62,6 +61,8 @@ class RuleSettings:
     tables: RegulationTables = field(default_factory=shipped_tables)
     rate_reading: RateReading = RateReading.EACH_DAY
     steps: Catalogue = field(default_factory=catalogue)
+    resolved_within_days: int = RESOLVED_WITHIN_DAYS
+    """A fault fixed longer ago than this no longer earns an action (config [faults])."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class Situation:
     """The caller, when known: only sets the default follow-up owner."""
     settings: RuleSettings = field(default_factory=RuleSettings)
     facts_missing: tuple[str, ...] = ()
+    compensation_decided: tuple[DecisionView, ...] | None = None
+    """Automatic-compensation decisions already recorded on this customer, newest
+    first; None when not known (no decisions backend, or it failed)."""
 
     @cached_property
     def products(self) -> dict[str, Product]:
@@ -91,9 +95,9 @@ class Situation:
 
     @cached_property
     def recently_resolved(self) -> list[Fault]:
-        """Faults fixed within ``RESOLVED_WINDOW``: compensation may still be owed."""
+        """Faults fixed within the window: compensation may still be owed."""
         faults = self.status.faults if self.status is not None else []
-        since = self.now - RESOLVED_WINDOW
+        since = self.now - timedelta(days=self.settings.resolved_within_days)
         return [
             f
             for f in faults
@@ -128,7 +132,13 @@ class Situation:
         return min(starts) if starts else None
 
     def loss_began(self, fault: Fault) -> datetime | None:
-        """When the fault's services went down, if the status says (it may predate the report)."""
+        """When the fault's services went down, if known (it may predate the report).
+
+        The fault's own ``lost_since`` is kept after the fix; the line statuses
+        and ``service_lost_since`` only describe a loss still going on.
+        """
+        if fault.lost_since is not None:
+            return fault.lost_since
         if self.status is None or fault.state is not FaultState.OPEN:
             return None
         starts = [

@@ -6,8 +6,10 @@ authenticates, authorises and maps ``LedgerError``s to status codes.
 Who may do what
 - Anyone signed in records their *own* decisions (body ``advisor_id`` must be
   the caller) and reads their own decisions and chain.
-- Advisors list only their own decisions; team leads and supervisors list all,
-  review, approve, audit the chains and read the figures. Advisors get 403 on those.
+- Advisors list their own decisions, or every decision on one customer (the
+  customer on their call: what was already given or promised, and by whom);
+  team leads and supervisors list all, review, approve, audit the chains and
+  read the figures. Advisors get 403 on those.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI resolves string
@@ -220,12 +222,13 @@ def build_router(
     async def list_decisions(
         caller: Caller, query: Annotated[DecisionListQuery, Query()]
     ) -> Response:
-        if not caller.role.may_review:
+        if not caller.role.may_review and query.customer_id is None:
             # Advisors see their own log only; asking for someone else's is refused
             # outright rather than silently answered with one's own.
             if query.advisor_id is not None and query.advisor_id != caller.id:
                 raise HTTPException(
-                    status.HTTP_403_FORBIDDEN, detail="advisors may list only their own decisions"
+                    status.HTTP_403_FORBIDDEN,
+                    detail="advisors may list only their own decisions, or one customer's",
                 )
             query = query.model_copy(update={"advisor_id": caller.id})
         try:

@@ -230,6 +230,14 @@ async def test_advisors_see_only_their_own(api: httpx.AsyncClient, logged: list[
     explicit_self = await api.get(DECISIONS, params={"advisor_id": AMY.id}, headers=ADVISOR)
     assert explicit_self.json()["total"] == 8
 
+    # One customer's decisions are the exception: the advisor on the call sees what
+    # was already given or promised to that customer, whoever decided it.
+    on_c7 = await api.get(DECISIONS, params={"customer_id": "C7"}, headers=ADVISOR)
+    assert on_c7.status_code == 200, on_c7.text
+    c7_ids = sorted((d.id for d in logged if d.customer_id == "C7"), reverse=True)
+    assert {d.advisor_id for d in logged if d.customer_id == "C7"} == {AMY.id, BOB.id}
+    assert [v.decision.id for v in DecisionPage.model_validate(on_c7.json()).items] == c7_ids
+
     bobs = next(d for d in logged if d.advisor_id == BOB.id)
     other = await api.get(url(routes.DECISION, decision_id=bobs.id), headers=ADVISOR)
     assert other.status_code == 403

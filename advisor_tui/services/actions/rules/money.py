@@ -13,9 +13,18 @@ process-step catalogue) is a hard bound that no approval lifts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from advisor_tui.contract import ActionKind, Fact, FaultState, HistoryEvent
+from advisor_tui.contract import (
+    ActionKind,
+    ApprovalState,
+    DecisionKind,
+    Fact,
+    Fault,
+    FaultState,
+    HistoryEvent,
+)
 from advisor_tui.services.actions.regulation import (
     CompensationWorking,
     format_pence,
@@ -52,6 +61,7 @@ def automatic_compensation(s: Situation) -> list[Draft]:
     total = 0
     rate_days: list[date] = []
     still_open = False
+    counted: list[Fault] = []
     for fault in [*s.open_faults, *s.recently_resolved]:
         if not fault.total_loss:
             continue
@@ -76,10 +86,18 @@ def automatic_compensation(s: Situation) -> list[Draft]:
         if repair.total_pence == 0:
             continue
         total += repair.total_pence
+        counted.append(fault)
         rate_days += repair.rate_days
         still_open = still_open or not fixed
         names = service_names(s, fault, SCHEME_SERVICES)
-        value = f"{names} since {format_uk_moment(fault.opened_at)}"
+        began = s.loss_began(fault)
+        if began is not None and began != fault.opened_at:
+            value = (
+                f"{names} lost since {format_uk_moment(began)}, "
+                f"reported {format_uk_moment(fault.opened_at)}"
+            )
+        else:
+            value = f"{names} since {format_uk_moment(fault.opened_at)}"
         if fixed and fault.resolved_at is not None:
             value += f", fixed {format_uk_moment(fault.resolved_at)}"
         why.append(
@@ -117,6 +135,11 @@ def automatic_compensation(s: Situation) -> list[Draft]:
         )
     if total == 0:
         return []
+    owed = total
+    given = compensation_given(s, earliest=min(f.opened_at for f in counted) if counted else None)
+    total = max(owed - sum(g.pence for g in given), 0)
+    if given and total == 0:
+        return []  # recorded as given: nothing more to offer until more is owed
     for row in sorted({tables.rates_on(d) for d in rate_days}, key=lambda r: r.effective_from):
         why.append(Fact(label="Rates", value=row.source, source="regulation"))
     asked = _rebate_ask(s.events)
@@ -128,8 +151,30 @@ def automatic_compensation(s: Situation) -> list[Draft]:
                 source="customers/history",
             )
         )
-    if len(working) > 1:
-        working.append(f"Owed under the scheme: {format_pence(total)}")
+    if len(working) > 1 or given:
+        working.append(f"Owed under the scheme: {format_pence(owed)}")
+    for g in given:
+        state = " (awaiting approval)" if g.pending else ""
+        why.append(
+            Fact(
+                label="Already given" + state,
+                value=f"{format_pence(g.pence)}, {format_uk_moment(g.at)}, by {g.advisor_id}",
+                source="decisions",
+            )
+        )
+    if given:
+        working.append(
+            f"{format_pence(owed)} owed − {format_pence(owed - total)} already given "
+            f"= {format_pence(total)} still owed"
+        )
+    elif "decisions" in s.facts_missing:
+        why.append(
+            Fact(
+                label="Not checked",
+                value="whether any was already given (the decisions backend did not answer)",
+                source="decisions",
+            )
+        )
     daily = ""
     if still_open:
         daily = " It keeps adding up each day until the repair, and I'll make sure it's applied."
@@ -138,7 +183,8 @@ def automatic_compensation(s: Situation) -> list[Draft]:
         Draft(
             kind=ActionKind.AUTOMATIC_COMPENSATION,
             subject="ofcom-scheme",
-            label=f"Automatic compensation owed: {format_pence(total)} (Ofcom scheme)",
+            label=f"Automatic compensation {'still ' if given else ''}owed: "
+            f"{format_pence(total)} (Ofcom scheme)",
             why=why,
             process_step=step.ref(),
             parameters=[
@@ -151,11 +197,57 @@ def automatic_compensation(s: Situation) -> list[Draft]:
                     limit=step.permission_limit,
                 )
             ],
-            script=f"You're owed {format_pence(total)} under Ofcom's automatic compensation "
+            script=f"You're {'still ' if given else ''}owed {format_pence(total)} under Ofcom's "
+            "automatic compensation "
             "scheme, and you don't need to claim it: I'm adding it to your account now." + daily,
             working=working,
         )
     ]
+
+
+@dataclass(frozen=True)
+class Given:
+    """Compensation recorded as given (or awaiting approval) by a decision."""
+
+    pence: int
+    at: datetime
+    advisor_id: str
+    pending: bool
+
+
+def compensation_given(s: Situation, earliest: datetime | None) -> list[Given]:
+    """What the decisions backend says was already given for these faults.
+
+    An accept gives the proposed amount, an override the amount it changed to;
+    a decline, an override that did something else instead, and a rejected
+    approval give nothing. One awaiting approval counts (so it is not offered
+    twice) and says so. Decisions before the earliest counted fault was
+    reported were about something else.
+    """
+    found: list[Given] = []
+    for view in s.compensation_decided or ():
+        decision = view.decision
+        if (
+            decision.kind is DecisionKind.DECLINE
+            or decision.alternative
+            or view.approval is ApprovalState.REJECTED
+            or (earliest is not None and decision.decided_at < earliest)
+        ):
+            continue
+        amount = decision.changed_parameters.get(
+            "amount_pence", decision.proposed_parameters.get("amount_pence")
+        )
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            continue
+        found.append(
+            Given(
+                pence=amount,
+                at=decision.decided_at,
+                advisor_id=decision.advisor_id,
+                pending=view.approval is ApprovalState.PENDING,
+            )
+        )
+    return found
 
 
 def _rebate_ask(history: Sequence[HistoryEvent]) -> HistoryEvent | None:
