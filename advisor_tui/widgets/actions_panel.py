@@ -92,7 +92,12 @@ def render_action(
             line.append(safe_text(f"  [{fact.source}]", "dim", 40))
             parts.append(line)
     if action.working:
-        parts.append(Text("Working:", style="bold"))
+        heading = Text("Working:", style="bold")
+        if times.name != LONDON.name:
+            # The service writes its texts in UK time, as the compensation scheme
+            # counts UK days; the parameters below are in the display zone.
+            heading.append(" (times in UK time)", style="dim")
+        parts.append(heading)
         for step_line in action.working:
             parts.append(safe_text(f"  {step_line}", "italic", 200))
     if action.parameters:

@@ -19,7 +19,7 @@ from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import ActionKind
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.session import Session
@@ -74,7 +74,7 @@ async def test_a_configured_zone_is_used_and_named(tmp_path: Path) -> None:
     settings = Settings.model_validate(
         {"token": SecretStr("demo-advisor"), "display": {"timezone": "UTC"}}
     )
-    transport = httpx.ASGITransport(app=create_app(load_state()))
+    transport = httpx.ASGITransport(app=create_demo_app(load_state()))
     session = Session(
         backends=Backends.from_settings(settings, transport=transport),
         settings=settings,
@@ -85,5 +85,14 @@ async def test_a_configured_zone_is_used_and_named(tmp_path: Path) -> None:
         await search(pilot, "@ballantyne70")
         faults = visible_text(pilot, "faults")
         history = visible_text(pilot, "history")
+        panel = app.screen.query_one(ActionsPanel)
+        index = next(
+            i for i, a in enumerate(panel.actions) if a.kind is ActionKind.AUTOMATIC_COMPENSATION
+        )
+        panel.query_one("#actions-list", OptionList).highlighted = index
+        await pilot.pause()
+        actions = visible_text(pilot, "actions")
     assert "Tue 10 Jun 07:00–12:00 UTC" in faults
     assert "times in UTC" in history
+    # The service's texts stay in UK time (the scheme counts UK days), and say so.
+    assert "Working: (times in UK time)" in actions, actions
