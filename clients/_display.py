@@ -41,9 +41,23 @@ _UNSAFE_IN_JSON = re.compile(
 )
 
 
+# Every alternative of ``_UNSAFE_IN_JSON`` begins with one of these bytes; the
+# pattern itself (alternation, IGNORECASE) has no fast scan of its own and cost
+# ~24 µs per KB, more than validating the body.
+_CANDIDATE_START = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xc2\xd8\xe1\xe2\xef\xf3\\]")
+_ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
 def may_hold_unsafe(body: bytes) -> bool:
-    """Whether a JSON body might hold a string ``display_safe`` would change."""
-    return _UNSAFE_IN_JSON.search(body) is not None
+    """Whether a JSON body might hold a string ``display_safe`` would change.
+
+    Same answer as searching ``_UNSAFE_IN_JSON``, found faster: a body of plain
+    ASCII without a backslash can only hold raw controls (one C-level pass);
+    otherwise the full pattern is tried only where one of its first bytes is.
+    """
+    if body.isascii() and b"\\" not in body:
+        return len(body.translate(None, _ASCII_CONTROLS)) != len(body)
+    return any(_UNSAFE_IN_JSON.match(body, m.start()) for m in _CANDIDATE_START.finditer(body))
 
 
 def display_safe(value: T) -> T:

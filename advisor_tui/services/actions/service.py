@@ -40,6 +40,7 @@ from advisor_tui.contract import (
     ActionKind,
     Advisor,
     Backend,
+    Channel,
     DecisionFilters,
     DecisionView,
     FaultStatus,
@@ -48,7 +49,12 @@ from advisor_tui.contract import (
     utcnow,
 )
 from advisor_tui.services.actions.engine import next_actions_for
-from advisor_tui.services.actions.situation import HISTORY_LOOKBACK, RuleSettings, Situation
+from advisor_tui.services.actions.situation import (
+    COMPLAINTS_LOOKBACK,
+    HISTORY_LOOKBACK,
+    RuleSettings,
+    Situation,
+)
 
 T = TypeVar("T")
 
@@ -210,9 +216,7 @@ class ActionsService:
         wait = self.deadline
         profile, history, status, advisor, decided = await asyncio.gather(
             _caught(Backend.CUSTOMERS, customers.profile(customer_id), wait),
-            _caught(
-                Backend.CUSTOMERS, customers.history(customer_id, limit=self.history_limit), wait
-            ),
+            _caught(Backend.CUSTOMERS, self._history(customer_id), wait),
             _caught(
                 Backend.FAULTS,
                 self.upstreams.faults.status(
@@ -230,12 +234,12 @@ class ActionsService:
         if isinstance(profile, BackendError):
             raise UpstreamFailed(profile)
         missing: list[str] = []
-        events: tuple[HistoryEvent, ...] | None
+        events: tuple[HistoryEvent, ...] | None = None
+        complaints: tuple[HistoryEvent, ...] | None = None
         if isinstance(history, BackendError):
             missing.append("history")
-            events = None
         else:
-            events = tuple(history.events)
+            events, complaints = history
         fault_status: FaultStatus | None
         if isinstance(status, BackendError):
             missing.append("faults")
@@ -262,12 +266,29 @@ class ActionsService:
             now=fault_status.checked_at if fault_status is not None else self.clock(),
             status=fault_status,
             history=events,
+            complaints=complaints,
             process_outcomes=profile.process_outcomes,
             advisor=caller,
             settings=self.rules,
             facts_missing=tuple(missing),
             compensation_decided=compensation_decided,
         )
+
+    async def _history(
+        self, customer_id: str
+    ) -> tuple[tuple[HistoryEvent, ...], tuple[HistoryEvent, ...]]:
+        """The newest events, and the newest complaints, each one short page.
+
+        Never the whole history: what a live call is about is recent, and the one
+        thing that can be old (a complaint whose ombudsman clock is running) is
+        asked for by channel, so it is found however many events came after it.
+        """
+        customers = self.upstreams.customers
+        recent, complaints = await asyncio.gather(
+            customers.history(customer_id, limit=self.history_limit),
+            customers.history(customer_id, limit=COMPLAINTS_LOOKBACK, channel=Channel.COMPLAINT),
+        )
+        return tuple(recent.events), tuple(complaints.events)
 
     async def _compensation_decided(
         self, decisions: DecisionsClient, customer_id: str

@@ -40,12 +40,16 @@ from advisor_tui.services.actions.catalogue import Catalogue, catalogue
 from advisor_tui.services.actions.regulation import RateReading
 from advisor_tui.services.actions.tables import RegulationTables, shipped_tables
 
-HISTORY_LOOKBACK = 200
-"""How many of the newest history events the rules read (one page).
+HISTORY_LOOKBACK = 50
+"""How many of the newest history events the rules read (one short page).
 
 Bounded because a customer can have 100,000 events and the newest are the ones a
-live call is about.
+live call is about: what the customer asked for, what was said about a process
+step. Complaints, which can be older, are read on their own (below).
 """
+
+COMPLAINTS_LOOKBACK = 20
+"""How many of the newest complaint events the rules read (history by channel)."""
 
 CORE_SERVICES = frozenset({ProductKind.LANDLINE, ProductKind.BROADBAND, ProductKind.MOBILE})
 """What must be working before anything is sold (seed 004: offers only on a working core)."""
@@ -75,6 +79,9 @@ class Situation:
     """The faults backend's view; None when it could not be fetched."""
     history: tuple[HistoryEvent, ...] | None = ()
     """The newest events, newest first; None when they could not be fetched."""
+    complaints: tuple[HistoryEvent, ...] | None = None
+    """The newest complaint events, newest first, asked for by channel; None when
+    not asked separately (then the complaints among ``history`` are used)."""
     process_outcomes: Mapping[str, str] = field(default_factory=dict)
     advisor: Advisor | None = None
     """The caller, when known: only sets the default follow-up owner."""
@@ -109,6 +116,12 @@ class Situation:
     @property
     def events(self) -> tuple[HistoryEvent, ...]:
         return self.history or ()
+
+    @property
+    def complaint_events(self) -> tuple[HistoryEvent, ...]:
+        if self.complaints is not None:
+            return self.complaints
+        return tuple(e for e in self.events if e.channel is Channel.COMPLAINT)
 
     def kinds_of(self, fault: Fault) -> list[ProductKind]:
         return [self.products[p].kind for p in fault.product_ids if p in self.products]

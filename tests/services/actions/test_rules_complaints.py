@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from advisor_tui.contract import ActionKind, Channel, CoachingValue
+from advisor_tui.services.actions import engine
 from tests.services.actions.builders import (
     NOW,
     assert_ranked,
@@ -69,3 +71,22 @@ def test_unknown_step_is_still_escalated_and_other_outcomes_are_not() -> None:
     rec = record(profile(), status([]), [], {"PS-X": "unrecoverable", "PS-Y": "completed"})
     escalations = by_kind(next_actions_for(rec, NOW), ActionKind.ESCALATE_STEP)
     assert [a.process_step.id for a in escalations] == ["PS-X"]
+
+
+def test_a_complaint_older_than_the_recent_page_is_still_found() -> None:
+    # The service reads the newest events and, on their own, the newest complaints:
+    # a complaint buried under many later contacts keeps its ombudsman clock.
+    raised = event(
+        "c-old", datetime(2026, 10, 1, 10, 0, tzinfo=UTC), Channel.COMPLAINT, "Complaint raised"
+    )
+    rec = outage_record()
+    chatter = [
+        event(f"h{i}", datetime(2026, 11, 25, 9, i, tzinfo=UTC), Channel.PHONE, "Call: any news?")
+        for i in range(50)
+    ]
+    situation = replace(rec.situation(NOW), history=tuple(chatter), complaints=(raised,))
+    complaint = one(engine.next_actions_for(situation), ActionKind.FORMAL_COMPLAINT)
+    assert complaint.id == "cus-1:formal_complaint:c-old"
+    assert complaint.parameter("ombudsman_from") is not None
+    # Raised after 8 April 2026: the 6-week rule.
+    assert complaint.parameter("ombudsman_from").value == "2026-11-12"  # type: ignore[union-attr]

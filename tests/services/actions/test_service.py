@@ -30,7 +30,7 @@ from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.services.actions.app import create_app
 from advisor_tui.services.actions.service import ActionsService, ClientOptions, Upstreams
-from advisor_tui.services.actions.situation import HISTORY_LOOKBACK
+from advisor_tui.services.actions.situation import COMPLAINTS_LOOKBACK, HISTORY_LOOKBACK
 
 NOW = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
 BASE = "http://upstream.invalid"
@@ -131,9 +131,11 @@ async def test_the_service_never_reads_a_whole_history(
     response = await client.get(actions_url("cus-bighistory"))
     assert response.status_code == 200
     history = [r for r in recorder.requests if r.url.path.endswith("/history")]
-    assert len(history) == 1
-    assert history[0].url.params["limit"] == str(HISTORY_LOOKBACK)
-    assert "cursor" not in history[0].url.params
+    # One short page of the newest events, and one of the newest complaints (which
+    # may be older than that page): never a cursor, never the rest.
+    asked = {r.url.params.get("channel", ""): r.url.params["limit"] for r in history}
+    assert asked == {"": str(HISTORY_LOOKBACK), "complaint": str(COMPLAINTS_LOOKBACK)}
+    assert all("cursor" not in r.url.params for r in history)
 
 
 async def test_faults_down_gives_a_partial_answer_that_says_so(

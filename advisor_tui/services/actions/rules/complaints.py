@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor_tui.contract import ActionKind, Channel, Fact, ParameterSpec, ParamType
+from advisor_tui.contract import ActionKind, Fact, ParameterSpec, ParamType
 from advisor_tui.services.actions.regulation import (
     adr_rule_for,
     format_uk_date,
@@ -84,7 +84,7 @@ def formal_complaint(s: Situation, owed: bool) -> list[Draft]:
     if s.history is None:
         return []
     tables = s.settings.tables
-    complaints = [e for e in s.history if e.channel is Channel.COMPLAINT]
+    complaints = s.complaint_events
     reasons: list[Fact] = []
     if complaints:
         # The ADR clock runs from when the complaint was first made.
