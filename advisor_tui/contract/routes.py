@@ -58,3 +58,13 @@ HISTORY_PAGE_MAX = 200
 DECISIONS_PAGE_MAX = 500
 CHAIN_LINKS_PAGE_MAX = 5000
 AUDIT_PAGE_MAX = 100
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

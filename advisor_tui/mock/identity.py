@@ -19,23 +19,13 @@ _UNAUTHORISED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, else None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def require_advisor(state: MockState, authorization: str | None) -> Advisor:
     """The advisor the bearer token belongs to; HTTP 401 when missing or unknown.
 
     The detail never echoes the token: a mistyped secret must not end up in a
     client's error message or log.
     """
-    token = bearer_token(authorization)
+    token = routes.bearer_token(authorization)
     if token is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

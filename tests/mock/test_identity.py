@@ -4,7 +4,8 @@ import httpx
 import pytest
 
 from advisor_tui.contract import Advisor, Backend, ErrorBody, Role, routes
-from advisor_tui.mock.identity import bearer_token, require_advisor
+from advisor_tui.contract.routes import bearer_token
+from advisor_tui.mock.identity import require_advisor
 from advisor_tui.mock.state import MockState
 
 ME = routes.PREFIXES[Backend.IDENTITY] + routes.ME

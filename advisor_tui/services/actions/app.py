@@ -33,16 +33,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, else None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def build_router(service: ActionsService) -> APIRouter:
     router = APIRouter()
 
@@ -61,7 +51,7 @@ def build_router(service: ActionsService) -> APIRouter:
         # The caller is optional: reading actions changes nothing, and knowing who
         # asks only fills the default follow-up owner when there is no named one.
         try:
-            return await service.next_actions(customer_id, bearer_token(authorization))
+            return await service.next_actions(customer_id, routes.bearer_token(authorization))
         except CustomerNotFound:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} not found"

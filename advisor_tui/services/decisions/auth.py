@@ -32,16 +32,6 @@ class Authenticator(Protocol):
         ...
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, else None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 class TokenTable:
     """Static demo tokens looked up in a table (the mock's scenario advisors)."""
 

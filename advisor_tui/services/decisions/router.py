@@ -41,7 +41,7 @@ from advisor_tui.contract import (
     routes,
 )
 from advisor_tui.contract._base import IdText, LineText, Ulid
-from advisor_tui.services.decisions.auth import Authenticator, Unauthorised, bearer_token
+from advisor_tui.services.decisions.auth import Authenticator, Unauthorised
 from advisor_tui.services.decisions.chain import Link
 from advisor_tui.services.decisions.engine import DecisionEngine
 from advisor_tui.services.decisions.errors import (
@@ -109,7 +109,7 @@ def caller_dependency(authenticator: Authenticator) -> Callable[..., Advisor]:
     """A FastAPI dependency resolving the caller from the Authorization header."""
 
     def dependency(authorization: Annotated[str | None, Header()] = None) -> Advisor:
-        token = bearer_token(authorization)
+        token = routes.bearer_token(authorization)
         try:
             if token is None:
                 raise Unauthorised("missing bearer token")
