@@ -65,6 +65,10 @@ def _limit_text(spec: ParameterSpec, advisor: Advisor | None) -> str:
     return "; beyond your limit needs approval"
 
 
+WORKING_SHOWN = 600
+"""Characters shown of one working line or fact (the contract allows more)."""
+
+
 def render_action(
     action: NextAction, advisor: Advisor | None = None, times: DisplayTime = LONDON
 ) -> RenderableType:
@@ -88,7 +92,7 @@ def render_action(
             line = Text("  • ")
             line.append(safe_text(fact.label, "bold", 60))
             line.append(": ")
-            line.append(safe_text(fact.value, max_len=200))
+            line.append(safe_text(fact.value, max_len=WORKING_SHOWN))
             line.append(safe_text(f"  [{fact.source}]", "dim", 40))
             parts.append(line)
     if action.working:
@@ -99,7 +103,9 @@ def render_action(
             heading.append(" (times in UK time)", style="dim")
         parts.append(heading)
         for step_line in action.working:
-            parts.append(safe_text(f"  {step_line}", "italic", 200))
+            # Long enough for a whole working (a multi-day loss over a rate change
+            # runs past 300 characters); bounded so hostile text cannot flood it.
+            parts.append(safe_text(f"  {step_line}", "italic", WORKING_SHOWN))
     if action.parameters:
         parts.append(Text("Parameters:", style="bold"))
         for spec in action.parameters:

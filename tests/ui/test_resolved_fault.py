@@ -58,6 +58,8 @@ async def test_a_fault_fixed_yesterday_shows_its_slips_and_the_compensation_owed
     assert "Automatic compensation owed: £9.98" in actions, actions
     assert "Loss began Fri 6 Jun 06:30; reported Fri 6 Jun 08:10" in actions, actions
     assert "fixed Wed 11 Jun 15:20" in actions, actions
+    # The working line is shown whole, down to its figure.
+    assert "eligible days 11 Jun = 1 day × 1 service × £9.98 = £9.98" in actions, actions
 
 
 async def test_the_configured_window_drops_faults_fixed_before_it(tmp_path: Path) -> None:
