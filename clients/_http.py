@@ -43,7 +43,11 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 # Answers that mean "try again later" from a gateway or an overloaded service.
-_RETRY_STATUSES = frozenset({502, 503, 504})
+# Worth asking again: the backend (or a gateway in front of it) is unavailable or
+# timed out. A 502 is not: by its meaning, and from this project's services, it
+# says the upstream answered wrongly, which a retry repeats. (A proxy that gives
+# 502 while a backend restarts costs one manual retry; the outbox re-sends writes.)
+_RETRY_STATUSES = frozenset({503, 504})
 _MAX_DETAIL = 200
 # The default cap on one answer's body. The largest real answers (a history
 # page, a decisions page of 200) are a few hundred KiB; a backend sending more

@@ -24,7 +24,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorBody, "description": "Unknown customer"},
     status.HTTP_502_BAD_GATEWAY: {
         "model": ErrorBody,
-        "description": "The customers backend failed; the detail names it and how",
+        "description": "The customers backend answered wrongly (off the contract, too "
+        "large, or refusing the service): asking again gives the same; the detail says how",
+    },
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "model": ErrorBody,
+        "description": "The customers backend is unavailable; try again after Retry-After",
     },
     status.HTTP_504_GATEWAY_TIMEOUT: {
         "model": ErrorBody,
@@ -57,12 +62,17 @@ def build_router(service: ActionsService) -> APIRouter:
                 status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} not found"
             ) from None
         except UpstreamFailed as failure:
-            code = (
-                status.HTTP_504_GATEWAY_TIMEOUT
-                if failure.timed_out
-                else status.HTTP_502_BAD_GATEWAY
-            )
-            raise HTTPException(code, detail=str(failure)) from None
+            # Clients retry 503 and 504, not 502: an upstream that answered off the
+            # contract answers the same way again, and retrying only delays the error.
+            if failure.timed_out:
+                raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, detail=str(failure)) from None
+            if failure.transient:
+                raise HTTPException(
+                    status.HTTP_503_SERVICE_UNAVAILABLE,
+                    detail=str(failure),
+                    headers={"Retry-After": "1"},
+                ) from None
+            raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=str(failure)) from None
 
     @router.get(
         routes.REASON_CODES,

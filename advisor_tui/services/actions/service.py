@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from advisor_tui.clients import (
     BackendError,
     BackendTimeout,
+    BackendUnavailable,
     CustomersClient,
     DecisionsClient,
     FaultsClient,
@@ -81,6 +82,12 @@ class UpstreamFailed(Exception):
     @property
     def timed_out(self) -> bool:
         return isinstance(self.error, BackendTimeout)
+
+    @property
+    def transient(self) -> bool:
+        """The upstream was down or slow, so asking again may work; an answer off the
+        contract, too large, or refused (4xx) will be the same next time."""
+        return isinstance(self.error, BackendTimeout | BackendUnavailable)
 
 
 @dataclass

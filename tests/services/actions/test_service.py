@@ -175,11 +175,19 @@ async def test_a_hung_faults_backend_is_cut_off_at_the_deadline(
 async def test_customers_down_is_a_clear_upstream_error(
     state: MockState, client: httpx.AsyncClient
 ) -> None:
+    # Down: worth asking again (503, Retry-After). Answering off the contract: not
+    # (502; the clients do not retry it, so the error shows at once).
     state.faults[Backend.CUSTOMERS] = FaultSpec(error_rate=1.0)
     response = await client.get(actions_url("cus-outage"))
-    assert response.status_code == 502
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
     detail = ErrorBody.model_validate(response.json()).detail
     assert detail.startswith("customers backend: ")
+    state.faults[Backend.CUSTOMERS] = FaultSpec(wrong_schema=True)
+    response = await client.get(actions_url("cus-outage"))
+    assert response.status_code == 502
+    assert "Retry-After" not in response.headers
+    assert ErrorBody.model_validate(response.json()).detail.startswith("customers backend: ")
 
 
 async def test_the_app_reads_an_upstream_failure_as_the_actions_backend_down(
