@@ -5,12 +5,22 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from advisor_tui.widgets import BackendPanel
+from advisor_tui.app import AdvisorApp
+from advisor_tui.clients import Backends
+from advisor_tui.config import Settings
+from advisor_tui.contract import ActionKind
+from advisor_tui.demo import create_demo_app
+from advisor_tui.mock.scenario import load_state
+from advisor_tui.session import Session
+from advisor_tui.store.decisions import DecisionStore
+from advisor_tui.widgets import ActionsPanel, BackendPanel
 
 LONG_LIVED = {"delivery", "decide"}
 # How long a test waits for a condition before failing loudly. Generous on
@@ -90,3 +100,24 @@ def visible_text(pilot: Pilot[None], panel_id: str) -> str:
         elif isinstance(widget, Static):
             console.print(widget.content)
     return console.export_text()
+
+
+async def action_text(pilot: Pilot[None], kind: ActionKind) -> str:
+    """Select the first action of ``kind`` in Next actions and read the panel."""
+    actions = pilot.app.screen.query_one(ActionsPanel)
+    kinds = [a.kind for a in actions.actions]
+    assert kind in kinds, kinds
+    actions.query_one("#actions-list", OptionList).highlighted = kinds.index(kind)
+    await pilot.pause()
+    return visible_text(pilot, "actions")
+
+
+def app_with(settings: Settings, store: Path) -> AdvisorApp:
+    """The app on the demo's backends in process, with ``settings`` as configured."""
+    transport = httpx.ASGITransport(app=create_demo_app(load_state()))
+    session = Session(
+        backends=Backends.from_settings(settings, transport=transport),
+        settings=settings,
+        store=DecisionStore(store),
+    )
+    return AdvisorApp(session)

@@ -12,21 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from pydantic import SecretStr
-from textual.widgets import OptionList
 
-from advisor_tui.app import AdvisorApp
-from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import ActionKind
-from advisor_tui.demo import create_demo_app
-from advisor_tui.mock.scenario import load_state
-from advisor_tui.session import Session
-from advisor_tui.store.decisions import DecisionStore
-from advisor_tui.widgets import ActionsPanel
 from tests.ui.conftest import AppFactory
-from tests.ui.helpers import search, visible_text
+from tests.ui.helpers import action_text, app_with, search, visible_text
 
 
 def one_line(text: str) -> str:
@@ -40,14 +31,7 @@ async def test_a_fault_fixed_yesterday_shows_its_slips_and_the_compensation_owed
     async with app.run_test(size=(200, 60)) as pilot:
         await search(pilot, "TW11 8DN Feeney")
         faults = one_line(visible_text(pilot, "faults"))
-        panel = app.screen.query_one(ActionsPanel)
-        kinds = [a.kind for a in panel.actions]
-        assert ActionKind.AUTOMATIC_COMPENSATION in kinds, kinds
-        panel.query_one("#actions-list", OptionList).highlighted = kinds.index(
-            ActionKind.AUTOMATIC_COMPENSATION
-        )
-        await pilot.pause()
-        actions = one_line(visible_text(pilot, "actions"))
+        actions = one_line(await action_text(pilot, ActionKind.AUTOMATIC_COMPENSATION))
     assert "Recently resolved" in faults, faults
     assert "FLT-88214950" in faults and "RESOLVED" in faults, faults
     assert "Fixed Wed 11 Jun 15:20 BST, last ETA met" in faults, faults
@@ -70,13 +54,8 @@ async def test_the_configured_window_drops_faults_fixed_before_it(tmp_path: Path
         settings = Settings.model_validate(
             {"token": SecretStr("demo-advisor"), "faults": {"resolved_within_days": days}}
         )
-        transport = httpx.ASGITransport(app=create_demo_app(load_state()))
-        session = Session(
-            backends=Backends.from_settings(settings, transport=transport),
-            settings=settings,
-            store=DecisionStore(tmp_path / f"d{days}.sqlite3"),
-        )
-        async with AdvisorApp(session).run_test(size=(200, 60)) as pilot:
+        app = app_with(settings, tmp_path / f"d{days}.sqlite3")
+        async with app.run_test(size=(200, 60)) as pilot:
             await search(pilot, "N16 7UX Hale")
             shown[days] = one_line(visible_text(pilot, "faults"))
     assert "FLT-87412281" in shown[30] and "Recently resolved" in shown[30], shown[30]

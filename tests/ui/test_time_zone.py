@@ -10,23 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import SecretStr
-from textual.widgets import OptionList
 
-from advisor_tui.app import AdvisorApp
-from advisor_tui.clients import Backends
 from advisor_tui.config import Settings
 from advisor_tui.contract import ActionKind
-from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
-from advisor_tui.session import Session
-from advisor_tui.store.decisions import DecisionStore
-from advisor_tui.widgets import ActionsPanel
 from tests.ui.conftest import AppFactory
-from tests.ui.helpers import search, visible_text
+from tests.ui.helpers import action_text, app_with, search, visible_text
 
 WINTER = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -56,13 +48,7 @@ async def test_faults_and_next_actions_show_the_slot_in_one_zone(
     async with app.run_test(size=(200, 60)) as pilot:
         await search(pilot, "@ballantyne70")
         faults = visible_text(pilot, "faults")
-        panel = app.screen.query_one(ActionsPanel)
-        index = next(
-            i for i, a in enumerate(panel.actions) if a.kind is ActionKind.AUTOMATIC_COMPENSATION
-        )
-        panel.query_one("#actions-list", OptionList).highlighted = index
-        await pilot.pause()
-        actions = visible_text(pilot, "actions")
+        actions = await action_text(pilot, ActionKind.AUTOMATIC_COMPENSATION)
     assert faults_slot in faults, faults
     assert actions_line in " ".join(actions.split()), actions
     zone = faults_slot.rsplit(" ", 1)[-1]
@@ -74,24 +60,11 @@ async def test_a_configured_zone_is_used_and_named(tmp_path: Path) -> None:
     settings = Settings.model_validate(
         {"token": SecretStr("demo-advisor"), "display": {"timezone": "UTC"}}
     )
-    transport = httpx.ASGITransport(app=create_demo_app(load_state()))
-    session = Session(
-        backends=Backends.from_settings(settings, transport=transport),
-        settings=settings,
-        store=DecisionStore(tmp_path / "d.sqlite3"),
-    )
-    app = AdvisorApp(session)
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app_with(settings, tmp_path / "d.sqlite3").run_test(size=(200, 60)) as pilot:
         await search(pilot, "@ballantyne70")
         faults = visible_text(pilot, "faults")
         history = visible_text(pilot, "history")
-        panel = app.screen.query_one(ActionsPanel)
-        index = next(
-            i for i, a in enumerate(panel.actions) if a.kind is ActionKind.AUTOMATIC_COMPENSATION
-        )
-        panel.query_one("#actions-list", OptionList).highlighted = index
-        await pilot.pause()
-        actions = visible_text(pilot, "actions")
+        actions = await action_text(pilot, ActionKind.AUTOMATIC_COMPENSATION)
     assert "Tue 10 Jun 07:00–12:00 UTC" in faults
     assert "times in UTC" in history
     # The service's texts stay in UK time (the scheme counts UK days), and say so.
