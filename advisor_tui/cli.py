@@ -781,9 +781,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_call(args)
         if command == "serve":
             if args.serve_command == "decisions":
+                from advisor_tui.mock.scenario import load_state
                 from advisor_tui.services.decisions.cli import cmd_serve_decisions
 
-                return cmd_serve_decisions(args)
+                # The wiring, not the service, knows the demo's static tokens.
+                return cmd_serve_decisions(args, demo_tokens=lambda: load_state().advisors)
             return cmd_serve(args)
         parser.error(f"unknown command {command}")
     except (ConfigError, UsageError) as error:

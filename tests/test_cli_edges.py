@@ -128,7 +128,7 @@ def test_one_mock_url_serves_the_app_and_decisions_sync(
 
     from advisor_tui.clients import Backends
     from advisor_tui.config import load_settings
-    from advisor_tui.mock.app import create_app
+    from advisor_tui.demo import create_demo_app as create_app
     from advisor_tui.mock.scenario import load_state
     from advisor_tui.mock.server import BackgroundServer
     from advisor_tui.store.decisions import DecisionStore

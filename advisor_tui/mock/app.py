@@ -1,10 +1,11 @@
 """One FastAPI app serving the mock backends, each under its own path prefix.
 
-The mock holds stand-in data only: identity, customers (with history), faults
-and decisions. Next actions are computed by the real actions service
-(``advisor_tui.services.actions``); the demo passes its routes in ``services`` so
-they are served here beside the stand-in data, under the same prefix, health
-route and fault injection as a mock backend (see ``advisor_tui.demo``).
+The mock holds stand-in data only: identity, customers (with history) and
+faults. Next actions and decisions are served by the real services
+(``advisor_tui.services.actions`` and ``.decisions``); the demo's wiring passes
+their routes in ``services`` so they are served here beside the stand-in data,
+under the same prefix, health route and fault injection as a mock backend (see
+``advisor_tui.demo``). The mock imports neither service.
 
 ``create_app`` mounts each backend's router under ``routes.PREFIXES[backend]``
 with a health route, adds the admin router (fault injection, never itself
@@ -16,7 +17,6 @@ document at ``/openapi.json``. A client configured with base URL
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
@@ -29,8 +29,8 @@ from starlette.routing import Match
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
 from advisor_tui.contract._base import PROSE_MAX
+from advisor_tui.http_limits import BodyLimitMiddleware
 from advisor_tui.mock import customers, faults, identity, tmf
-from advisor_tui.mock.body_limit import BodyLimitMiddleware
 from advisor_tui.mock.injection import FaultInjectionMiddleware
 from advisor_tui.mock.openapi import truthful_errors
 from advisor_tui.mock.state import MockState
@@ -46,35 +46,20 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorBody}}
 
 
-MOCK_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS, Backend.DECISIONS})
-"""The backends served without a ``services`` router: the mock's stand-ins, and the
-real decisions service on an embedded SQLite log (``_decisions_router``), which
-keeps every mock-based test and script talking to the real decision rules."""
-
-
-def _decisions_router(
-    state: MockState, decisions_db: Path | None, insecure_demo_tokens: bool
-) -> APIRouter:
-    # The real decisions service, wired in process: the mock keeps no decision
-    # rules of its own, only the stand-in identities it verifies tokens for.
-    from advisor_tui.services.decisions.inprocess import demo_authenticator, sqlite_router
-
-    authenticator = demo_authenticator(state, insecure_demo_tokens=insecure_demo_tokens)
-    return sqlite_router(decisions_db, authenticator, state.wall_clock)
+MOCK_BACKENDS = frozenset({Backend.IDENTITY, Backend.CUSTOMERS, Backend.FAULTS})
+"""The backends served without a ``services`` router: the mock's stand-ins. Actions
+and decisions come from the real services, given in ``services`` (``advisor_tui.demo``)."""
 
 
 def _backend_router(
     backend: Backend,
     state: MockState,
-    decisions_db: Path | None,
     services: Mapping[Backend, APIRouter],
-    insecure_demo_tokens: bool,
 ) -> APIRouter:
     builders: dict[Backend, Callable[[], APIRouter]] = {
         Backend.IDENTITY: lambda: identity.build_router(state),
         Backend.CUSTOMERS: lambda: customers.build_router(state),
         Backend.FAULTS: lambda: faults.build_router(state),
-        Backend.DECISIONS: lambda: _decisions_router(state, decisions_db, insecure_demo_tokens),
     }
     router = APIRouter()
 
@@ -170,16 +155,12 @@ def create_app(
     state: MockState,
     *,
     backends: set[Backend] | None = None,
-    decisions_db: Path | None = None,
     services: Mapping[Backend, APIRouter] | None = None,
-    insecure_demo_tokens: bool = True,
 ) -> FastAPI:
     """The mock backends over ``state``, plus the routers of real ``services``.
 
     ``backends`` serves a subset (others 404); by default every mock backend and
-    every given service. ``insecure_demo_tokens``: the decisions service also
-    takes the static stand-in tokens (tests); the demo turns it off and signs in
-    with real JWTs.
+    every given service.
     """
     services = dict(services or {})
     available = MOCK_BACKENDS | services.keys()
@@ -196,7 +177,7 @@ def create_app(
     for backend in Backend:
         if backend in served:
             app.include_router(
-                _backend_router(backend, state, decisions_db, services, insecure_demo_tokens),
+                _backend_router(backend, state, services),
                 prefix=routes.PREFIXES[backend],
                 tags=[backend.value],
             )

@@ -17,7 +17,7 @@ from decision_samples import make_decision
 
 from advisor_tui.clients import DecisionsClient, RetryPolicy
 from advisor_tui.contract import GENESIS_HASH, Decision, chain_hash
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app as create_app
 from advisor_tui.mock.scenario import load_state
 from advisor_tui.store.cli import EXIT_OK, EXIT_PROBLEM, cmd_verify_server
 from advisor_tui.store.decisions import DecisionStore

@@ -17,11 +17,13 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from advisor_tui.contract import Advisor
 from advisor_tui.services.decisions.engine import describe_url, make_engine
 from advisor_tui.services.decisions.migrations import SchemaOutOfDate
 
@@ -40,6 +42,9 @@ class ServiceSettings(BaseModel):
     jwks: Path | None = None
     jwt_public_key: Path | None = None
     insecure_demo_tokens: bool = False
+    demo_tokens: dict[str, Advisor] = {}
+    """The static stand-in tokens (token -> advisor) ``--insecure-demo-tokens`` takes,
+    handed in by the wiring that knows the demo's scenarios (``advisor_tui.cli``)."""
 
     def authenticator(self) -> Any:
         from advisor_tui.services.decisions.auth import (
@@ -64,9 +69,7 @@ class ServiceSettings(BaseModel):
                     "(or --insecure-demo-tokens for a demo)"
                 )
             return signed
-        from advisor_tui.mock.scenario import load_state
-
-        static = TokenTable(load_state().advisor_for_static_token)
+        static = TokenTable(self.demo_tokens.get)
         return static if signed is None else EitherAuthenticator(signed, static)
 
     def build_app(self) -> Any:
@@ -127,7 +130,11 @@ async def migrate(database: str) -> None:
         await engine.aclose()
 
 
-def cmd_serve_decisions(args: argparse.Namespace) -> int:
+def cmd_serve_decisions(
+    args: argparse.Namespace, demo_tokens: Callable[[], Mapping[str, Advisor]] | None = None
+) -> int:
+    """Serve (or migrate). ``demo_tokens`` gives the static stand-in tokens that
+    ``--insecure-demo-tokens`` accepts; the service itself knows no demo data."""
     import uvicorn
 
     from advisor_tui.services.decisions.errors import StoreUnavailable
@@ -142,6 +149,7 @@ def cmd_serve_decisions(args: argparse.Namespace) -> int:
         jwks=args.jwks,
         jwt_public_key=args.jwt_public_key,
         insecure_demo_tokens=args.insecure_demo_tokens,
+        demo_tokens=dict(demo_tokens()) if args.insecure_demo_tokens and demo_tokens else {},
     )
     shown = describe_url(database)
     try:

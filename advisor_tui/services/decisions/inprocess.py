@@ -1,8 +1,9 @@
 """The decisions service wired in process, for the demo and the test fixtures.
 
-The mock app serves the real decisions router (the same one ``serve
-decisions`` runs) on an embedded SQLite ledger, with the mock's stand-in
-identities: the demo and a deployment run the same chain checks and rules.
+The demo's wiring (``advisor_tui.demo``) mounts this router beside the mock's
+stand-in backends, on an embedded SQLite ledger, with the demo identity's keys:
+the demo and a deployment run the same chain checks and rules. This module
+knows nothing of the mock; the wiring hands it the keys and the token table.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
+from advisor_tui.contract import Advisor
 from advisor_tui.services.decisions.auth import (
     Authenticator,
     EitherAuthenticator,
@@ -23,9 +24,6 @@ from advisor_tui.services.decisions.auth import (
 from advisor_tui.services.decisions.router import build_router
 from advisor_tui.services.decisions.sqlite_engine import SqliteEngine
 from advisor_tui.services.decisions.sqlite_ledger import SqliteLedger
-
-if TYPE_CHECKING:
-    from advisor_tui.mock.state import MockState
 
 
 def sqlite_router(
@@ -37,12 +35,16 @@ def sqlite_router(
     return build_router(SqliteEngine(SqliteLedger(db_path)), authenticator, clock)
 
 
-def demo_authenticator(state: MockState, *, insecure_demo_tokens: bool) -> Authenticator:
-    """JWTs signed by the demo identity's key, verified as an operator's would be;
-    with ``insecure_demo_tokens`` the static stand-in tokens too."""
-    signed = JwtAuthenticator.from_jwks(
-        state.tokens.jwks(), audience=state.tokens.audience, issuer=state.tokens.issuer
-    )
-    if not insecure_demo_tokens:
+def demo_authenticator(
+    jwks: str,
+    *,
+    audience: str,
+    issuer: str | None,
+    static_tokens: Callable[[str], Advisor | None] | None = None,
+) -> Authenticator:
+    """JWTs verified against ``jwks`` as an operator's would be; with ``static_tokens``
+    (insecure, demo and tests only) the static stand-in tokens that table knows too."""
+    signed = JwtAuthenticator.from_jwks(jwks, audience=audience, issuer=issuer)
+    if static_tokens is None:
         return signed
-    return EitherAuthenticator(signed, TokenTable(state.advisor_for_static_token))
+    return EitherAuthenticator(signed, TokenTable(static_tokens))

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from advisor_tui.contract import Backend, ErrorBody, Health, routes
-from advisor_tui.mock.body_limit import BodyLimitMiddleware
+from advisor_tui.http_limits import BodyLimitMiddleware
 from advisor_tui.services.decisions.auth import Authenticator
 from advisor_tui.services.decisions.engine import DecisionEngine
 from advisor_tui.services.decisions.errors import StoreUnavailable

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from advisor_tui.cli import main
 from advisor_tui.contract import TokenGrant, routes
-from advisor_tui.mock.app import create_app
+from advisor_tui.demo import create_demo_app as create_app
 from advisor_tui.mock.state import MockState
 from advisor_tui.mock.tokens import DemoTokenIssuer
 from advisor_tui.services.decisions.auth import JwtAuthenticator, Unauthorised
@@ -72,7 +72,13 @@ async def service(state: MockState) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     engine = SqliteEngine(SqliteLedger(None))
     app.include_router(
-        build_router(engine, demo_authenticator(state, insecure_demo_tokens=False), state.clock),
+        build_router(
+            engine,
+            demo_authenticator(
+                state.tokens.jwks(), audience=state.tokens.audience, issuer=state.tokens.issuer
+            ),
+            state.clock,
+        ),
         prefix="/decisions",
     )
     transport = httpx.ASGITransport(app=app)

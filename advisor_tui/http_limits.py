@@ -1,8 +1,9 @@
 """Refuse request bodies over a size limit before reading them into memory.
 
+Shared by the mock and the deployable services (neither imports the other).
 FastAPI's own ``max_body_size`` answers a declared oversize body with a plain
-text 413; the mock answers every error with the contract's ``ErrorBody``, so it
-has this small middleware instead. A body that declares its length is refused
+text 413; our servers answer every error with the contract's ``ErrorBody``, so
+they have this small middleware instead. A body that declares its length is refused
 before one byte is read; a streamed (chunked) one as soon as it passes the limit.
 """
 
