@@ -2,12 +2,16 @@
 
     advisor-tui serve decisions --database sqlite:///var/lib/advisor/decisions.sqlite3 --migrate
     advisor-tui serve decisions --database postgresql://app@db/decisions --workers 4 \\
+        --read-database postgresql://app@replica/decisions \\
         --jwks /etc/advisor/jwks.json --audience advisor-tui
 
-The database URL may also come from ``ADVISOR_TUI_DECISIONS_DATABASE`` (keeps a
-password out of the process list). Tokens: signed JWTs only (``--jwks`` or
-``--jwt-public-key``); ``--insecure-demo-tokens`` also takes the demo's static
-tokens, for a demo and nothing else.
+The database URLs may also come from ``ADVISOR_TUI_DECISIONS_DATABASE`` and
+``ADVISOR_TUI_DECISIONS_READ_DATABASE`` (keeps a password out of the process
+list). A read database (a streaming replica of the PostgreSQL primary) serves
+the supervisors' pages and figures; writes and chain checks stay on the
+primary. Tokens: signed JWTs only (``--jwks`` or ``--jwt-public-key``);
+``--insecure-demo-tokens`` also takes the demo's static tokens, for a demo and
+nothing else.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from advisor_tui.contract import Advisor
-from advisor_tui.services.decisions.engine import describe_url, make_engine
+from advisor_tui.services.decisions.engine import check_read_url, describe_url, make_engine
 from advisor_tui.services.decisions.migrations import SchemaOutOfDate
 
 DATABASE_ENV = "ADVISOR_TUI_DECISIONS_DATABASE"
+READ_DATABASE_ENV = "ADVISOR_TUI_DECISIONS_READ_DATABASE"
 DEFAULT_DATABASE = "sqlite:///decisions-service.sqlite3"
 DEFAULT_PORT = 8766
 
@@ -36,6 +41,7 @@ class ServiceSettings(BaseModel):
     """Everything a worker process needs to build the app (handed over as JSON)."""
 
     database: str
+    read_database: str | None = None
     pool_size: int = 8
     audience: str = "advisor-tui"
     issuer: str | None = None
@@ -75,7 +81,7 @@ class ServiceSettings(BaseModel):
     def build_app(self) -> Any:
         from advisor_tui.services.decisions.service import create_app
 
-        engine = make_engine(self.database, pool_size=self.pool_size)
+        engine = make_engine(self.database, pool_size=self.pool_size, read_url=self.read_database)
         return create_app(engine, self.authenticator())
 
 
@@ -90,6 +96,13 @@ def add_parser(serve_sub: Any) -> None:
         metavar="URL",
         help=f"sqlite:///path or postgresql://user@host/db (default ${DATABASE_ENV}, "
         f"else {DEFAULT_DATABASE})",
+    )
+    parser.add_argument(
+        "--read-database",
+        default=None,
+        metavar="URL",
+        help="postgresql://... of a read replica for supervisors' pages and figures; writes "
+        f"and chain checks stay on --database (default ${READ_DATABASE_ENV}, else none)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
@@ -141,8 +154,10 @@ def cmd_serve_decisions(
     from advisor_tui.services.decisions.service import ENV_SETTINGS
 
     database = args.database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    read_database = args.read_database or os.environ.get(READ_DATABASE_ENV) or None
     settings = ServiceSettings(
         database=database,
+        read_database=read_database,
         pool_size=args.pool_size,
         audience=args.audience,
         issuer=args.issuer,
@@ -152,14 +167,17 @@ def cmd_serve_decisions(
         demo_tokens=dict(demo_tokens()) if args.insecure_demo_tokens and demo_tokens else {},
     )
     shown = describe_url(database)
+    if read_database is not None:
+        shown += f" (pages and figures from {describe_url(read_database)})"
     try:
+        check_read_url(database, read_database)
         settings.authenticator()  # fail now, not in every worker
         if args.migrate or args.migrate_only:
             asyncio.run(migrate(database))
             print(f"decisions database {shown}: schema up to date", file=sys.stderr)
             if args.migrate_only:
                 return 0
-        asyncio.run(_check_schema(database))
+        asyncio.run(_check_schema(database, read_database))
     except (SchemaOutOfDate, StoreUnavailable, ValueError, OSError) as error:
         print(f"advisor-tui: serve decisions: {error}", file=sys.stderr)
         return 2
@@ -188,8 +206,8 @@ def cmd_serve_decisions(
     return 0
 
 
-async def _check_schema(database: str) -> None:
-    engine = make_engine(database, pool_size=1)
+async def _check_schema(database: str, read_database: str | None) -> None:
+    engine = make_engine(database, pool_size=1, read_url=read_database)
     try:
         await engine.start(migrate=False)
     finally:

@@ -72,6 +72,9 @@ class DecisionEngine(Protocol):
     async def aclose(self) -> None: ...
 
 
+_POSTGRES = ("postgresql", "postgres")
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a ``sqlite:///path`` URL; None for ``sqlite://`` (in memory)."""
     parts = urlsplit(url)
@@ -95,19 +98,37 @@ def describe_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> DecisionEngine:
+def check_read_url(url: str, read_url: str | None) -> None:
+    """Refuse a read database unless both it and the primary are PostgreSQL."""
+    if read_url is None:
+        return
+    if urlsplit(url).scheme not in _POSTGRES or urlsplit(read_url).scheme not in _POSTGRES:
+        raise ValueError(
+            f"a read database ({describe_url(read_url)!r}) needs a PostgreSQL primary and a "
+            f"PostgreSQL replica of it, not {describe_url(url)!r}: SQLite has no replicas "
+            "(drop --read-database)"
+        )
+
+
+def make_engine(url: str, *, pool_size: int = 8, read_url: str | None = None) -> DecisionEngine:
     """The engine for ``url``, not yet connected: ``await engine.start()`` (the
     service's lifespan does) connects, and with ``migrate=True`` applies missing
-    migrations, else refuses (``SchemaOutOfDate``) a schema that is not current."""
+    migrations, else refuses (``SchemaOutOfDate``) a schema that is not current.
+
+    ``read_url``: a read replica of a PostgreSQL primary for supervisors' pages
+    and figures. Refused with SQLite on either side: an embedded file has no
+    replica, and a page read from another engine than the one written to would
+    be another log."""
+    check_read_url(url, read_url)
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         from advisor_tui.services.decisions.sqlite_engine import SqliteEngine
 
         return SqliteEngine(sqlite_path(url))
-    if scheme in ("postgresql", "postgres"):
+    if scheme in _POSTGRES:
         from advisor_tui.services.decisions.postgres_engine import PostgresEngine
 
-        return PostgresEngine(url, pool_size=pool_size)
+        return PostgresEngine(url, pool_size=pool_size, read_url=read_url)
     raise ValueError(
         f"unsupported database URL {describe_url(url)!r}: use sqlite:///path or postgresql://..."
     )

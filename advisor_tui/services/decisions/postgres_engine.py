@@ -14,6 +14,12 @@ each call to the module for its concern:
 - ``postgres_queries``: one decision, a filtered page and its count;
 - ``postgres_figures``: override figures from the rollups.
 Any connection failure is ``StoreUnavailable`` (503 with Retry-After).
+
+With a ``read_url`` (``serve decisions --read-database``, a streaming replica)
+the supervisors' pages and figures read from a second pool on it; writes, the
+chain (heads, links, audit: a lagging copy would report false differences) and
+one decision by id (what a reviewer reads straight after their own review) stay
+on the primary.
 """
 
 from __future__ import annotations
@@ -50,9 +56,16 @@ from advisor_tui.services.decisions.postgres_pool import Pool
 class PostgresEngine:
     name = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, read_url: str | None = None) -> None:
         self.url = url
+        self.read_url = read_url
         self._pool = Pool(url, size=pool_size, name="decisions")
+        # Pages and figures: the replica's pool when there is one, else the primary's.
+        self._read = (
+            self._pool
+            if read_url is None
+            else Pool(read_url, size=pool_size, name="decisions-read")
+        )
         self._started = False
 
     # -- lifecycle -------------------------------------------------------------
@@ -61,25 +74,40 @@ class PostgresEngine:
         if self._started:
             return
         await self._pool.open()
+        if self._read is not self._pool:
+            try:
+                await self._read.open()
+            except BaseException:
+                await self._pool.close()
+                raise
         self._started = True
         if migrate:
             await self.migrate()
-        else:
-            found = await self.schema_version()
+        checked = [] if migrate else [self._pool]
+        if self._read is not self._pool:
+            # Migrations run on the primary only; the replica must have caught up.
+            checked.append(self._read)
+        for pool in checked:
+            found = await self.schema_version(pool)
             if found != migrations.LATEST_POSTGRES:
                 raise migrations.SchemaOutOfDate(
-                    found, migrations.LATEST_POSTGRES, describe_url(self.url)
+                    found, migrations.LATEST_POSTGRES, describe_url(pool.url)
                 )
 
     async def aclose(self) -> None:
         await self._pool.close()
+        if self._read is not self._pool:
+            await self._read.close()
         self._started = False
 
     async def ping(self) -> None:
+        """Health: the primary, and the replica when there is one."""
         await self._pool.ping()
+        if self._read is not self._pool:
+            await self._read.ping()
 
-    async def schema_version(self) -> int:
-        async with self._pool.connection() as conn:
+    async def schema_version(self, pool: Pool | None = None) -> int:
+        async with (pool or self._pool).connection() as conn:
             exists = await (
                 await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
             ).fetchone()
@@ -144,13 +172,14 @@ class PostgresEngine:
     # -- reads -----------------------------------------------------------------
 
     async def get(self, decision_id: str) -> DecisionView | None:
+        # The primary: a reviewer reads the decision again right after reviewing it.
         return await postgres_queries.get(self._pool, decision_id)
 
     async def list(self, filters: DecisionFilters, cursor: str | None, limit: int) -> DecisionPage:
-        return await postgres_queries.page(self._pool, filters, cursor, limit)
+        return await postgres_queries.page(self._read, filters, cursor, limit)
 
     async def stats(
         self, since: datetime | None, until: datetime | None, team: str | None
     ) -> DecisionStats:
-        async with self._pool.connection() as conn:
+        async with self._read.connection() as conn:
             return await postgres_figures.stats(conn, since, until, team)

@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,12 +42,9 @@ def postgres_server() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated database for this test session, dropped at the end."""
-    base = postgres_server()
-    if base is None:
-        pytest.skip(HOW_TO_RUN)
+@contextmanager
+def fresh_postgres_database(base: str) -> Iterator[str]:
+    """A new, migrated database on the server at ``base``, dropped afterwards."""
     name = f"advisor_tui_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
         admin = psycopg.connect(base, autocommit=True, connect_timeout=5)
@@ -69,6 +67,16 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(base, autocommit=True, connect_timeout=5) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated database for this test session, dropped at the end."""
+    base = postgres_server()
+    if base is None:
+        pytest.skip(HOW_TO_RUN)
+    with fresh_postgres_database(base) as url:
+        yield url
 
 
 def empty_postgres(url: str) -> None:
