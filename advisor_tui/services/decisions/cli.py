@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import os
 import sys
@@ -202,8 +203,24 @@ def cmd_serve_decisions(
         port=args.port,
         workers=args.workers,
         log_level="info",
+        log_config=worker_log_config(),
     )
     return 0
+
+
+def worker_log_config() -> dict[str, Any]:
+    """uvicorn's logging, each line naming the worker process that wrote it: with
+    several workers their lines interleave, and an error or a slow request is
+    then traced to one process (and its pool, whose connections PostgreSQL's
+    ``pg_stat_activity`` lists by client)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = formatter["fmt"].replace(
+            "%(levelprefix)s ", "%(levelprefix)s [pid %(process)d] ", 1
+        )
+    return config
 
 
 async def _check_schema(database: str, read_database: str | None) -> None:
