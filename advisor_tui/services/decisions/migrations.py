@@ -12,8 +12,6 @@ SQLite keeps the version in ``PRAGMA user_version``; PostgreSQL in a
 
 from __future__ import annotations
 
-from advisor_tui.services.decisions import sqlite_figures
-
 # -- SQLite ----------------------------------------------------------------------
 
 # Step 1 is the schema the mock's ledger had, written with IF NOT EXISTS so a
@@ -65,8 +63,82 @@ SQLITE: tuple[str, ...] = (
     );
     """,
     # Step 3: figures from rollups kept as decisions arrive, built from the log
-    # already there (see sqlite_figures).
-    sqlite_figures.MIGRATION + ";\n" + ";\n".join(sqlite_figures.REBUILD),
+    # already there (as released; step 4 reshapes the cells).
+    """
+    CREATE TABLE IF NOT EXISTS rollup_cells_month (
+        period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, advisor_id, step_id)
+    );
+    CREATE TABLE IF NOT EXISTS rollup_cells_day (
+        period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, advisor_id, step_id)
+    );
+    CREATE TABLE IF NOT EXISTS rollup_repeats_month (
+        period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
+        overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
+    );
+    CREATE TABLE IF NOT EXISTS rollup_repeats_day (
+        period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
+        overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
+    );
+    CREATE TABLE IF NOT EXISTS rollup_day_team (
+        period TEXT NOT NULL, team TEXT NOT NULL, decisions INTEGER NOT NULL,
+        overrides INTEGER NOT NULL, PRIMARY KEY (period, team)
+    );
+    DELETE FROM rollup_cells_month;
+    DELETE FROM rollup_cells_day;
+    DELETE FROM rollup_repeats_month;
+    DELETE FROM rollup_repeats_day;
+    DELETE FROM rollup_day_team;
+    INSERT INTO rollup_cells_day SELECT date(decided_at / 1000000, 'unixepoch'), team,
+        advisor_id, step_id, count(*), sum(kind = 'override') FROM decisions GROUP BY 1, 2, 3, 4;
+    INSERT INTO rollup_cells_month SELECT substr(period, 1, 8) || '01', team, advisor_id,
+        step_id, sum(decisions), sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3, 4;
+    INSERT INTO rollup_day_team SELECT period, team, sum(decisions), sum(overrides)
+        FROM rollup_cells_day GROUP BY 1, 2;
+    INSERT INTO rollup_repeats_day SELECT date(decided_at / 1000000, 'unixepoch'), team,
+        step_id, alternative, count(*) FROM decisions
+        WHERE kind = 'override' AND alternative IS NOT NULL GROUP BY 1, 2, 3, 4;
+    INSERT INTO rollup_repeats_month SELECT substr(period, 1, 8) || '01', team, step_id,
+        alternative, sum(overrides) FROM rollup_repeats_day GROUP BY 1, 2, 3, 4
+    """,
+    # Step 4: the (team, advisor, step) cells become per-advisor and per-step
+    # rollups (as PostgreSQL's step 3: a cell per advisor, step and month barely
+    # compresses with thousands of advisors).
+    """
+    CREATE TABLE rollup_advisor_month (
+        period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, advisor_id)
+    );
+    CREATE TABLE rollup_advisor_day (
+        period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, advisor_id)
+    );
+    CREATE TABLE rollup_step_month (
+        period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, step_id)
+    );
+    CREATE TABLE rollup_step_day (
+        period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL,
+        decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
+        PRIMARY KEY (period, team, step_id)
+    );
+    INSERT INTO rollup_advisor_month SELECT period, team, advisor_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_month GROUP BY 1, 2, 3;
+    INSERT INTO rollup_advisor_day SELECT period, team, advisor_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3;
+    INSERT INTO rollup_step_month SELECT period, team, step_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_month GROUP BY 1, 2, 3;
+    INSERT INTO rollup_step_day SELECT period, team, step_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3;
+    DROP TABLE rollup_cells_month;
+    DROP TABLE rollup_cells_day
+    """,
 )
 
 # -- PostgreSQL ------------------------------------------------------------------
@@ -160,6 +232,43 @@ POSTGRES: tuple[str, ...] = (
         overrides bigint NOT NULL,
         PRIMARY KEY (period, team)
     );
+    """,
+    # Step 3: the (team, advisor, step) cells become per-advisor and per-step
+    # rollups. With thousands of advisors a cell per advisor, step and month
+    # barely compresses (hundreds of thousands of rows for a year of 10 million
+    # decisions, 630 ms); the figures want each total on its own. And an index
+    # for the reason filter, whose matches are sparse: a page walked the time
+    # index past every other decision, and its count scanned 90 days (~2 s).
+    """
+    CREATE TABLE rollup_advisor_month (
+        period     date NOT NULL,
+        team       text NOT NULL,
+        advisor_id text NOT NULL,
+        decisions  bigint NOT NULL,
+        overrides  bigint NOT NULL,
+        PRIMARY KEY (period, team, advisor_id)
+    );
+    CREATE TABLE rollup_advisor_day (LIKE rollup_advisor_month INCLUDING ALL);
+    CREATE TABLE rollup_step_month (
+        period    date NOT NULL,
+        team      text NOT NULL,
+        step_id   text NOT NULL,
+        decisions bigint NOT NULL,
+        overrides bigint NOT NULL,
+        PRIMARY KEY (period, team, step_id)
+    );
+    CREATE TABLE rollup_step_day (LIKE rollup_step_month INCLUDING ALL);
+    INSERT INTO rollup_advisor_month SELECT period, team, advisor_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_month GROUP BY 1, 2, 3;
+    INSERT INTO rollup_advisor_day SELECT period, team, advisor_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3;
+    INSERT INTO rollup_step_month SELECT period, team, step_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_month GROUP BY 1, 2, 3;
+    INSERT INTO rollup_step_day SELECT period, team, step_id, sum(decisions),
+        sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3;
+    DROP TABLE rollup_cells_month, rollup_cells_day;
+    CREATE INDEX ix_decisions_reason ON decisions (reason_code, decided_at, id)
+        WHERE reason_code IS NOT NULL;
     """,
 )
 

@@ -119,28 +119,36 @@ async def stats(
 ) -> DecisionStats:
     p = plan(since, until)
     raw_override = "(kind = 'override')::int"
-    cells_sql, cells_args = _union(
-        [
-            ("rollup_cells_month", "period", p.months),
-            ("rollup_cells_day", "period", p.days),
-        ],
-        "advisor_id, step_id, decisions, overrides",
-        team,
-    )
-    raw_cells, raw_cells_args = _union(
-        [("decisions", "decided_at", p.raw)],
-        f"advisor_id, step_id, 1 AS decisions, {raw_override} AS overrides",
-        team,
-    )
-    cells = await (
-        await conn.execute(
-            sql.SQL(
-                "SELECT advisor_id, step_id, sum(decisions)::bigint, sum(overrides)::bigint "
-                "FROM ({} UNION ALL {}) x GROUP BY advisor_id, step_id"
-            ).format(cells_sql, raw_cells),
-            (*cells_args, *raw_cells_args),
+    totals: list[Sequence[Sequence[Any]]] = []
+    for key in ("advisor_id", "step_id"):
+        # Per advisor and per step from rollups of their own: a (team, advisor,
+        # step) cell per month barely compresses with thousands of advisors.
+        grain = "advisor" if key == "advisor_id" else "step"
+        rolled_sql, rolled_args = _union(
+            [
+                (f"rollup_{grain}_month", "period", p.months),
+                (f"rollup_{grain}_day", "period", p.days),
+            ],
+            f"{key} AS key, decisions, overrides",
+            team,
         )
-    ).fetchall()
+        raw_sql, raw_args = _union(
+            [("decisions", "decided_at", p.raw)],
+            f"{key} AS key, 1 AS decisions, {raw_override} AS overrides",
+            team,
+        )
+        totals.append(
+            await (
+                await conn.execute(
+                    sql.SQL(
+                        "SELECT key, sum(decisions)::bigint, sum(overrides)::bigint "
+                        "FROM ({} UNION ALL {}) x GROUP BY key"
+                    ).format(rolled_sql, raw_sql),
+                    (*rolled_args, *raw_args),
+                )
+            ).fetchall()
+        )
+    by_advisor, by_step = totals
 
     whole_days = [(lo, hi) for lo, hi in p.days] + [(lo, hi) for lo, hi in p.months]
     days_sql, days_args = _union(
@@ -199,31 +207,29 @@ async def stats(
         ).fetchone()
         titles[step_id] = str(row[0]) if row else step_id
 
-    return stats_from(cells, by_day, repeated, titles)
+    return stats_from(by_advisor, by_step, by_day, repeated, titles)
 
 
 def stats_from(
-    cells: Sequence[Sequence[Any]],
+    by_advisor: Sequence[Sequence[Any]],
+    by_step: Sequence[Sequence[Any]],
     by_day: Sequence[Sequence[Any]],
     repeated: Sequence[Sequence[Any]],
     titles: dict[str, str],
 ) -> DecisionStats:
-    """The figures from rollup rows, the same on both engines: ``cells`` are
-    (advisor, step, decisions, overrides), ``by_day`` (day, decisions, overrides),
-    ``repeated`` (step, alternative, count)."""
-    by_advisor: dict[str, tuple[int, int]] = {}
-    by_step: dict[str, tuple[int, int]] = {}
-    for advisor_id, step_id, n, o in cells:
-        for totals, key in ((by_advisor, advisor_id), (by_step, step_id)):
-            seen, overridden = totals.get(key, (0, 0))
-            totals[key] = (seen + int(n), overridden + int(o))
+    """The figures from rollup rows, the same on both engines: ``by_advisor`` and
+    ``by_step`` are (key, decisions, overrides), ``by_day`` (day, decisions,
+    overrides), ``repeated`` (step, alternative, count)."""
+
+    def buckets(rows: Sequence[Sequence[Any]]) -> list[RateBucket]:
+        return [
+            RateBucket(key=str(k), decisions=int(n), overrides=int(o))
+            for k, n, o in sorted(rows, key=lambda row: str(row[0]))
+        ]
+
     return DecisionStats(
-        by_advisor=[
-            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_advisor.items())
-        ],
-        by_step=[
-            RateBucket(key=k, decisions=n, overrides=o) for k, (n, o) in sorted(by_step.items())
-        ],
+        by_advisor=buckets(by_advisor),
+        by_step=buckets(by_step),
         by_day=[RateBucket(key=str(d), decisions=int(n), overrides=int(o)) for d, n, o in by_day],
         repeated_overrides=[
             RepeatedOverride(step_id=s, step_title=titles[s], alternative=a, count=int(n))
@@ -232,9 +238,9 @@ def stats_from(
     )
 
 
-_UPSERT_CELLS = (
-    "INSERT INTO {table} AS r (period, team, advisor_id, step_id, decisions, overrides) "
-    "VALUES (%s, %s, %s, %s, 1, %s) ON CONFLICT (period, team, advisor_id, step_id) "
+_UPSERT_TOTALS = (
+    "INSERT INTO {table} AS r (period, team, {key}, decisions, overrides) "
+    "VALUES (%s, %s, %s, 1, %s) ON CONFLICT (period, team, {key}) "
     "DO UPDATE SET decisions = r.decisions + 1, overrides = r.overrides + excluded.overrides"
 )
 _UPSERT_REPEATS = (
@@ -263,11 +269,14 @@ async def add_to_rollups(
     day = decided_at.astimezone(UTC).date()
     month = _month_start(day)
     o = int(override)
-    for table, period in (("rollup_cells_month", month), ("rollup_cells_day", day)):
-        await conn.execute(
-            sql.SQL(_UPSERT_CELLS).format(table=sql.Identifier(table)),
-            (period, team, advisor_id, step_id, o),
-        )
+    for grain, key, value in (("advisor", "advisor_id", advisor_id), ("step", "step_id", step_id)):
+        for table, period in ((f"rollup_{grain}_month", month), (f"rollup_{grain}_day", day)):
+            await conn.execute(
+                sql.SQL(_UPSERT_TOTALS).format(
+                    table=sql.Identifier(table), key=sql.Identifier(key)
+                ),
+                (period, team, value, o),
+            )
     await conn.execute(_UPSERT_DAY_TEAM, (day, team, o))
     if override and alternative is not None:
         for table, period in (("rollup_repeats_month", month), ("rollup_repeats_day", day)):
@@ -278,15 +287,19 @@ async def add_to_rollups(
 
 
 REBUILD_ROLLUPS = [
-    "TRUNCATE rollup_cells_month, rollup_cells_day, rollup_repeats_month, rollup_repeats_day, "
-    "rollup_day_team",
-    "INSERT INTO rollup_cells_day SELECT (decided_at AT TIME ZONE 'UTC')::date, team, advisor_id, "
-    "step_id, count(*), count(*) FILTER (WHERE kind = 'override') FROM decisions "
-    "GROUP BY 1, 2, 3, 4",
-    "INSERT INTO rollup_cells_month SELECT date_trunc('month', period)::date, team, advisor_id, "
-    "step_id, sum(decisions), sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3, 4",
+    "TRUNCATE rollup_advisor_month, rollup_advisor_day, rollup_step_month, rollup_step_day, "
+    "rollup_repeats_month, rollup_repeats_day, rollup_day_team",
+    "INSERT INTO rollup_advisor_day SELECT (decided_at AT TIME ZONE 'UTC')::date, team, "
+    "advisor_id, count(*), count(*) FILTER (WHERE kind = 'override') FROM decisions "
+    "GROUP BY 1, 2, 3",
+    "INSERT INTO rollup_step_day SELECT (decided_at AT TIME ZONE 'UTC')::date, team, step_id, "
+    "count(*), count(*) FILTER (WHERE kind = 'override') FROM decisions GROUP BY 1, 2, 3",
+    "INSERT INTO rollup_advisor_month SELECT date_trunc('month', period)::date, team, "
+    "advisor_id, sum(decisions), sum(overrides) FROM rollup_advisor_day GROUP BY 1, 2, 3",
+    "INSERT INTO rollup_step_month SELECT date_trunc('month', period)::date, team, step_id, "
+    "sum(decisions), sum(overrides) FROM rollup_step_day GROUP BY 1, 2, 3",
     "INSERT INTO rollup_day_team SELECT period, team, sum(decisions), sum(overrides) "
-    "FROM rollup_cells_day GROUP BY 1, 2",
+    "FROM rollup_advisor_day GROUP BY 1, 2",
     "INSERT INTO rollup_repeats_day SELECT (decided_at AT TIME ZONE 'UTC')::date, team, step_id, "
     "alternative, count(*) FROM decisions WHERE kind = 'override' AND alternative IS NOT NULL "
     "GROUP BY 1, 2, 3, 4",

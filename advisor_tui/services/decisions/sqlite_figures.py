@@ -17,45 +17,26 @@ from advisor_tui.contract.decisions import DecisionStats
 from advisor_tui.services.decisions.postgres_figures import plan, stats_from
 from advisor_tui.services.decisions.rules import us
 
-MIGRATION = """
-CREATE TABLE IF NOT EXISTS rollup_cells_month (
-    period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
-    decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
-    PRIMARY KEY (period, team, advisor_id, step_id)
-);
-CREATE TABLE IF NOT EXISTS rollup_cells_day (
-    period TEXT NOT NULL, team TEXT NOT NULL, advisor_id TEXT NOT NULL, step_id TEXT NOT NULL,
-    decisions INTEGER NOT NULL, overrides INTEGER NOT NULL,
-    PRIMARY KEY (period, team, advisor_id, step_id)
-);
-CREATE TABLE IF NOT EXISTS rollup_repeats_month (
-    period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
-    overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
-);
-CREATE TABLE IF NOT EXISTS rollup_repeats_day (
-    period TEXT NOT NULL, team TEXT NOT NULL, step_id TEXT NOT NULL, alternative TEXT NOT NULL,
-    overrides INTEGER NOT NULL, PRIMARY KEY (period, team, step_id, alternative)
-);
-CREATE TABLE IF NOT EXISTS rollup_day_team (
-    period TEXT NOT NULL, team TEXT NOT NULL, decisions INTEGER NOT NULL,
-    overrides INTEGER NOT NULL, PRIMARY KEY (period, team)
-)
-"""
-
 _DAY = "date(decided_at / 1000000, 'unixepoch')"
 
 REBUILD = [
-    "DELETE FROM rollup_cells_month",
-    "DELETE FROM rollup_cells_day",
+    "DELETE FROM rollup_advisor_month",
+    "DELETE FROM rollup_advisor_day",
+    "DELETE FROM rollup_step_month",
+    "DELETE FROM rollup_step_day",
     "DELETE FROM rollup_repeats_month",
     "DELETE FROM rollup_repeats_day",
     "DELETE FROM rollup_day_team",
-    f"INSERT INTO rollup_cells_day SELECT {_DAY}, team, advisor_id, step_id, count(*), "
-    "sum(kind = 'override') FROM decisions GROUP BY 1, 2, 3, 4",
-    "INSERT INTO rollup_cells_month SELECT substr(period, 1, 8) || '01', team, advisor_id, "
-    "step_id, sum(decisions), sum(overrides) FROM rollup_cells_day GROUP BY 1, 2, 3, 4",
+    f"INSERT INTO rollup_advisor_day SELECT {_DAY}, team, advisor_id, count(*), "
+    "sum(kind = 'override') FROM decisions GROUP BY 1, 2, 3",
+    f"INSERT INTO rollup_step_day SELECT {_DAY}, team, step_id, count(*), "
+    "sum(kind = 'override') FROM decisions GROUP BY 1, 2, 3",
+    "INSERT INTO rollup_advisor_month SELECT substr(period, 1, 8) || '01', team, advisor_id, "
+    "sum(decisions), sum(overrides) FROM rollup_advisor_day GROUP BY 1, 2, 3",
+    "INSERT INTO rollup_step_month SELECT substr(period, 1, 8) || '01', team, step_id, "
+    "sum(decisions), sum(overrides) FROM rollup_step_day GROUP BY 1, 2, 3",
     "INSERT INTO rollup_day_team SELECT period, team, sum(decisions), sum(overrides) "
-    "FROM rollup_cells_day GROUP BY 1, 2",
+    "FROM rollup_advisor_day GROUP BY 1, 2",
     f"INSERT INTO rollup_repeats_day SELECT {_DAY}, team, step_id, alternative, count(*) "
     "FROM decisions WHERE kind = 'override' AND alternative IS NOT NULL GROUP BY 1, 2, 3, 4",
     "INSERT INTO rollup_repeats_month SELECT substr(period, 1, 8) || '01', team, step_id, "
@@ -79,12 +60,16 @@ def add_to_rollups(
     periods = {"day": day.isoformat(), "month": day.replace(day=1).isoformat()}
     o = int(override)
     for grain in ("month", "day"):
-        db.execute(
-            f"INSERT INTO rollup_cells_{grain} (period, team, advisor_id, step_id, decisions, "
-            "overrides) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (period, team, advisor_id, step_id) "
-            "DO UPDATE SET decisions = decisions + 1, overrides = overrides + excluded.overrides",
-            (periods[grain], team, advisor_id, step_id, o),
-        )
+        for table, key, value in (
+            ("advisor", "advisor_id", advisor_id),
+            ("step", "step_id", step_id),
+        ):
+            db.execute(
+                f"INSERT INTO rollup_{table}_{grain} (period, team, {key}, decisions, overrides) "
+                f"VALUES (?, ?, ?, 1, ?) ON CONFLICT (period, team, {key}) DO UPDATE SET "
+                "decisions = decisions + 1, overrides = overrides + excluded.overrides",
+                (periods[grain], team, value, o),
+            )
         if override and alternative is not None:
             db.execute(
                 f"INSERT INTO rollup_repeats_{grain} (period, team, step_id, alternative, "
@@ -129,15 +114,21 @@ def stats(
     day_where, day_args = _where("period", p.days, team, raw=False)
     whole_where, whole_args = _where("period", [*p.days, *p.months], team, raw=False)
 
-    cells = db.execute(
-        "SELECT advisor_id, step_id, sum(decisions), sum(overrides) FROM ("
-        "SELECT advisor_id, step_id, decisions, overrides FROM rollup_cells_month "
-        f"WHERE {month_where}"
-        f" UNION ALL SELECT advisor_id, step_id, decisions, overrides FROM rollup_cells_day "
-        f"WHERE {day_where} UNION ALL SELECT advisor_id, step_id, 1, kind = 'override' "
-        f"FROM decisions WHERE {raw_where}) GROUP BY advisor_id, step_id",
-        (*month_args, *day_args, *raw_args),
-    ).fetchall()
+    totals = []
+    for table, key in (("advisor", "advisor_id"), ("step", "step_id")):
+        # Per advisor and per step from rollups of their own (see migration 4).
+        totals.append(
+            db.execute(
+                f"SELECT key, sum(decisions), sum(overrides) FROM ("
+                f"SELECT {key} AS key, decisions, overrides FROM rollup_{table}_month "
+                f"WHERE {month_where} UNION ALL SELECT {key}, decisions, overrides "
+                f"FROM rollup_{table}_day WHERE {day_where} UNION ALL "
+                f"SELECT {key}, 1, kind = 'override' FROM decisions WHERE {raw_where}) "
+                "GROUP BY key",
+                (*month_args, *day_args, *raw_args),
+            ).fetchall()
+        )
+    by_advisor, by_step = totals
     by_day = db.execute(
         "SELECT day, sum(decisions), sum(overrides) FROM ("
         f"SELECT period AS day, decisions, overrides FROM rollup_day_team WHERE {whole_where}"
@@ -162,7 +153,7 @@ def stats(
             (step_id,),
         ).fetchone()
         titles[step_id] = str(row[0]) if row else step_id
-    return stats_from(cells, by_day, repeated, titles)
+    return stats_from(by_advisor, by_step, by_day, repeated, titles)
 
 
-__all__ = ["MIGRATION", "REBUILD", "add_to_rollups", "stats"]
+__all__ = ["REBUILD", "add_to_rollups", "stats"]

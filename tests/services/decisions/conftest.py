@@ -33,7 +33,8 @@ HOW_TO_RUN = (
 )
 ENGINES = ["sqlite", "postgresql"]
 _TABLES = (
-    "decisions, reviews, chain_refusals, rollup_cells_month, rollup_cells_day, "
+    "decisions, reviews, chain_refusals, rollup_advisor_month, rollup_advisor_day, "
+    "rollup_step_month, rollup_step_day, "
     "rollup_repeats_month, rollup_repeats_day, rollup_day_team"
 )
 
