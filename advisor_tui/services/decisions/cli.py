@@ -152,7 +152,7 @@ def cmd_serve_decisions(
     import uvicorn
 
     from advisor_tui.services.decisions.errors import StoreUnavailable
-    from advisor_tui.services.decisions.service import ENV_SETTINGS
+    from advisor_tui.services.decisions.service import ENV_SETTINGS, freeze_startup_heap
 
     database = args.database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
     read_database = args.read_database or os.environ.get(READ_DATABASE_ENV) or None
@@ -192,7 +192,9 @@ def cmd_serve_decisions(
         file=sys.stderr,
     )
     if args.workers <= 1:
-        uvicorn.run(settings.build_app(), host=args.host, port=args.port, log_level="info")
+        app = settings.build_app()
+        freeze_startup_heap()
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
         return 0
     # Each worker process builds its own engine and pool from these settings.
     os.environ[ENV_SETTINGS] = json.dumps(settings.model_dump(mode="json"))

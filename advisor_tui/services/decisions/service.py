@@ -8,6 +8,7 @@ each worker builds its own engine and pool from the same settings.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -90,6 +91,15 @@ def create_app(
     return app
 
 
+def freeze_startup_heap() -> None:
+    """For a server process, once its app is built: everything alive then (modules,
+    the app) lives as long as the process. Frozen, a full garbage collection no
+    longer walks it; unfrozen, one cost the request it landed in about 40 ms.
+    Not for tests, which build many apps in one process."""
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_environment() -> FastAPI:
     """The app a worker process serves, from the settings ``serve decisions`` left in
     the environment (uvicorn's ``factory=True``)."""
@@ -97,4 +107,5 @@ def app_from_environment() -> FastAPI:
 
     settings = ServiceSettings.model_validate_json(os.environ[ENV_SETTINGS])
     app: FastAPI = settings.build_app()
+    freeze_startup_heap()
     return app
