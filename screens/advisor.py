@@ -11,9 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.dom import DOMNode
-from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from advisor_tui.clients.errors import BackendError
@@ -45,6 +43,7 @@ from advisor_tui.widgets import (
     HistoryPanel,
     StatusBar,
 )
+from advisor_tui.widgets._quick_screen import QuickScreen
 from advisor_tui.widgets._workers import BackendCalls
 from advisor_tui.widgets.footer import KeyFooter
 
@@ -66,7 +65,7 @@ FOOTER_PRIORITY = (
 RECENT_MAX = 10
 
 
-class AdvisorScreen(BackendCalls, Screen[None]):
+class AdvisorScreen(BackendCalls, QuickScreen, Screen[None]):
     """One customer on one screen. Wide terminals get a 2×2 grid; narrow ones
     (an 80×24 SSH session) show one panel at a time, switched with 1–4."""
 
@@ -100,11 +99,6 @@ class AdvisorScreen(BackendCalls, Screen[None]):
         ),
         Binding("escape", "leave_input", "Leave text box", id="screen.leave", show=False),
     ]
-    # Textual's Screen.focused repaints the whole screen on every focus change,
-    # although the widgets whose look depends on focus (:focus, :focus-within,
-    # has_focus watchers) already refresh themselves. On this screen that full
-    # repaint was most of a 1-4 key's cost (benchmarks/advisor_screen.py).
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     DEFAULT_CSS = """
     AdvisorScreen #search-row { height: 3; }
     AdvisorScreen #search { width: 1fr; }

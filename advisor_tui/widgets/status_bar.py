@@ -67,6 +67,7 @@ class StatusBar(Static):
         self.mode = mode
         self.health = health
         self.outbox = outbox
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self.refresh_status)
@@ -76,7 +77,13 @@ class StatusBar(Static):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        self.update(self.render_status())
+        text = self.render_status()
+        if text == self._shown:
+            return  # twice a second, usually unchanged: no repaint at all
+        self._shown = text
+        # One line docked at the top: its size never depends on the text, so
+        # no layout of the whole screen (which a key-press would wait behind).
+        self.update(text, layout=False)
 
     def render_status(self) -> Text:
         """Who, mode, lights and the undelivered count always; the demo's log and
