@@ -113,8 +113,11 @@ class AdvisorApp(App[None]):
         # lives as long as the app: keep it out of the cyclic collector's full
         # passes, which otherwise stalled a key-press for ~100 ms now and then.
         self.call_after_refresh(gc.freeze)
-        # Delivery starts at once: decisions left pending by a crash or a
-        # closed laptop go out as soon as the app is back.
+        # Delivery starts at once (just after the first frame): decisions left
+        # pending by a crash or a closed laptop go out as soon as the app is back.
+        self.call_after_refresh(self._start_delivery)
+
+    def _start_delivery(self) -> None:
         self.run_worker(
             self.session.deliver_forever(self._stop_delivery),
             name="decision-delivery",

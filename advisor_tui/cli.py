@@ -115,7 +115,10 @@ def _add_tmf_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, services: bool = True) -> argparse.ArgumentParser:
+    """Every command's parser; ``services=False`` leaves out the ``serve`` services' own
+    flags, whose modules (a PostgreSQL driver among them) cost the app's cold start
+    ~60 ms for nothing: ``main`` adds them only when ``serve`` is on the command line."""
     parser = argparse.ArgumentParser(
         prog="advisor-tui",
         description="One terminal screen for contact-centre advisors. "
@@ -195,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_call_parser(sub)
     serve = sub.add_parser("serve", help="run a deployable backend service")
     serve_sub = serve.add_subparsers(dest="serve_command", metavar="SERVICE", required=True)
+    if not services:
+        return parser
     from advisor_tui.services.actions import serve as serve_actions
     from advisor_tui.services.decisions import cli as decisions_service
 
@@ -755,7 +760,8 @@ def _innermost_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(services="serve" in words)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         # argparse reports a subcommand's unknown flag with the top-level usage,

@@ -8,6 +8,7 @@ import asyncio
 import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -157,6 +158,7 @@ class BackendHttp:
         rng: random.Random | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         display_safe: bool = True,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.timeout = timeout or httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
         self.retry = retry or RetryPolicy()
@@ -178,6 +180,7 @@ class BackendHttp:
             transport=transport,
             auth=_BearerAuth(secret) if secret is not None else None,
             headers={"Accept": "application/json"},
+            verify=verify,
         )
 
     def __repr__(self) -> str:

@@ -148,6 +148,11 @@ class AdvisorScreen(BackendCalls, QuickScreen, Screen[None]):
     def on_mount(self) -> None:
         self._mark_current("customer")
         self.query_one("#search", Input).focus()
+        # The first frame waits for no backend, nor for the CPU their calls take
+        # (connecting, the first import of the HTTP stack): they start right after it.
+        self.call_after_refresh(self._start_calls)
+
+    def _start_calls(self) -> None:
         self.sign_in()
         self.ping_backends()
 
