@@ -40,6 +40,7 @@ from advisor_tui.deciding import (
 )
 from advisor_tui.formatting import pounds
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._quick_screen import QuickScreen
 from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets.actions_panel import format_value
 
@@ -64,7 +65,7 @@ TITLES = {
 _WIDGET_ID = re.compile(r"[A-Za-z_][\w-]*")
 
 
-class DecisionForm(ModalScreen[Decision | None]):
+class DecisionForm(QuickScreen, ModalScreen[Decision | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="decision.confirm", priority=True),
         Binding("escape", "cancel", "Cancel (keeps draft)", id="decision.cancel"),
@@ -113,6 +114,7 @@ class DecisionForm(ModalScreen[Decision | None]):
         self.reason_error = reason_error
         # Each text box's value when confirm was last pressed.
         self._confirmed: dict[str, str] = {}
+        self._approval_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         action, step = self.action, self.action.process_step
@@ -263,7 +265,10 @@ class DecisionForm(ModalScreen[Decision | None]):
             text.append(approval.approver.value.replace("_", " "), style="bold")
             text.append(": " + "; ".join(approval.reasons))
             text.append(". It is still recorded now.")
-        self.query_one("#decision-approval", Static).update(text)
+        if text != self._approval_shown:
+            # Called on every key typed: unchanged, it costs no layout of the form.
+            self._approval_shown = text
+            self.query_one("#decision-approval", Static).update(text)
 
     # Confirm / cancel ----------------------------------------------------------
 
