@@ -8,8 +8,8 @@ And ``DataTable.notify_style_update`` empties all its render caches, so a table
 gaining or losing focus re-renders every visible cell.
 
 This script counts full-screen updates and times focus changes on a screen
-with two text panels and a 40-row table, with Textual as it is and with the two
-workarounds the advisor screen uses (screens/advisor.py,
+with two text panels and a 40-row table, with Textual as it is and with the
+workarounds the advisor screen uses (advisor_tui/widgets/_quick_screen.py,
 advisor_tui/widgets/_table.py).
 
 Run: ``python benchmarks/textual_focus_repaint.py [--quick]``.
@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from advisor_tui.widgets._quick_screen import QuickScreen
 from advisor_tui.widgets._table import FocusCachedTable
 
 CSS = """
@@ -60,6 +61,12 @@ class PlainScreen(Screen[None]):
 
 class NoFocusRepaintScreen(PlainScreen):
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
+
+class QuickPlainScreen(QuickScreen, PlainScreen):
+    """All of QuickScreen's workarounds: also restyles only the :focus-within
+    ancestors, repaints each separate dirty area on its own, and paints restyled
+    widgets in the next frame directly (advisor_tui/widgets/_quick_screen.py)."""
 
 
 class Bench(App[None]):
@@ -110,6 +117,7 @@ def main() -> int:
         ("Textual as is", PlainScreen(DataTable)),
         ("no screen repaint on focus", NoFocusRepaintScreen(DataTable)),
         ("+ table keeps renders", NoFocusRepaintScreen(FocusCachedTable)),
+        ("QuickScreen + cached table", QuickPlainScreen(FocusCachedTable)),
     ]
     for label, screen in variants:
         median, worst, full = asyncio.run(measure(screen, switches))

@@ -20,6 +20,13 @@ drawing exactly the same cells:
   dirty regions: two panels in opposite corners of the 2x2 grid (Customer and
   Next actions) re-render all four panels and everything in them. This
   screen's compositor repaints each separate group of dirty regions on its own.
+- A widget's repaint reaches the screen only after a hop through the widget's
+  own message queue and then the screen's; the screen paints from a 60 Hz timer
+  that sleeps to its next frame when a repaint misses the current one. So the
+  widgets one key restyles (the panel losing focus, the one gaining it, a
+  table's scroll bar) were painted over two or three frames, the last one 30-50
+  ms after the key. ``paint_in_next_frame`` hands such widgets straight to the
+  screen, so they join the frame the key's other changes are painted in.
 """
 
 from __future__ import annotations
@@ -69,6 +76,20 @@ def separate_groups(regions: Iterable[Region]) -> list[list[Region]]:
                     break
         groups.append((box, members))
     return [members for _, members in groups]
+
+
+def paint_in_next_frame(screen: Screen[Any], nodes: Iterable[DOMNode]) -> None:
+    """Put widgets already waiting for a repaint into the screen's next frame directly.
+
+    Each one's own route (its idle handler posting an Update to the screen) is
+    skipped, not doubled: it is no longer marked as waiting. Layout requests
+    still take Textual's route.
+    """
+    for node in nodes:
+        if isinstance(node, Widget) and node._repaint_required and node.is_mounted:
+            node._repaint_required = False
+            if node.display:
+                screen._dirty_widgets.add(node)
 
 
 class ChopsUpdates(CompositorUpdate):
@@ -166,3 +187,4 @@ class QuickScreen(Screen[Any]):
                         nodes[node] = None
         if nodes:
             self.app.stylesheet.update_nodes(nodes, animate=True)
+            paint_in_next_frame(self, nodes)

@@ -11,13 +11,25 @@ theme, a class) still empties them, as before.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
+from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from advisor_tui.widgets._quick_screen import paint_in_next_frame
+
 
 class FocusCachedTable(DataTable[Any]):
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)
+        # The scroll bars' colours follow the table's focus: paint them in the
+        # table's frame, not one or two frames later (see paint_in_next_frame).
+        scrollbars = (self._vertical_scrollbar, self._horizontal_scrollbar)
+        with suppress(NoScreen):
+            paint_in_next_frame(self.screen, (bar for bar in scrollbars if bar is not None))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style_signature: tuple[object, ...] | None = None

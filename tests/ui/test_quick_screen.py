@@ -184,3 +184,21 @@ def test_separate_groups_never_overlap() -> None:
 def test_cells_of_handles_styled_segments() -> None:
     strip = Strip([Segment("ab"), Segment("c")])
     assert [c for c, _ in cells_of(strip)] == ["a", "b", "c"]
+
+
+async def test_restyled_panels_join_the_next_frame_directly() -> None:
+    """The panel losing focus and the one gaining it are in the screen's next
+    frame as soon as focus moves, not after a hop through their own message
+    queues (which, on a busy loop, left one of them for a later frame)."""
+    app = Panels(Quick())
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = app.screen
+        screen.query_one("#input0").focus()
+        await pilot.pause()
+        await pilot.pause()
+        screen._dirty_widgets.clear()
+        screen.set_focus(screen.query_one("#table3"))  # as a 1-4 key does, synchronously
+        assert {"panel0", "panel3"} <= {w.id for w in screen._dirty_widgets}
+        # Their own route is not taken as well (it would paint them twice).
+        assert not screen.query_one("#panel0")._repaint_required
+        assert not screen.query_one("#panel3")._repaint_required
