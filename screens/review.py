@@ -46,6 +46,8 @@ from advisor_tui.supervision import (
 )
 from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import FiguresPanel, ReviewFilters, StatusBar
+from advisor_tui.widgets._quick_screen import QuickScreen
+from advisor_tui.widgets._table import FocusCachedTable
 from advisor_tui.widgets._workers import BackendCalls
 from advisor_tui.widgets.footer import KeyFooter
 
@@ -123,7 +125,7 @@ def row_cells(view: DecisionView, times: DisplayTime) -> tuple[object, ...]:
     )
 
 
-class ReviewScreen(BackendCalls, Screen[None]):
+class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="review.back", tooltip="Back to the advisor screen"),
         Binding("1", "show_tab('decisions')", "Decisions", id="review.decisions"),
@@ -191,7 +193,8 @@ class ReviewScreen(BackendCalls, Screen[None]):
         with TabbedContent(initial="decisions"):
             with TabPane("1 Decisions", id="decisions"), Vertical():
                 yield ReviewFilters(id="review-filters")
-                table: DataTable[object] = DataTable(id="review-table", cursor_type="row")
+                # Keeps its row renders when focus moves between it and the filters.
+                table = FocusCachedTable(id="review-table", cursor_type="row")
                 for label, key, width in COLUMNS:
                     if key == "when":
                         label = f"{label} ({self.session.times.short_label})"
