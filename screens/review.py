@@ -178,8 +178,10 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         # generation (filters changed meanwhile) is dropped, never appended.
         self.generation = 0
         self.failed: set[str] = set()
-        self.loading = False
-        self._refocus_table = False
+        # Not ``loading``: that is Textual's reactive on every widget, and setting
+        # it on the screen covered the whole screen with a loading indicator on
+        # each reload, hiding the list, which handed its focus to a filter box.
+        self.list_loading = False
 
     # Layout ----------------------------------------------------------------
 
@@ -225,12 +227,8 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.views = []
         self.total = 0
         self.next_cursor = None
-        self.loading = True
-        table = self.query_one("#review-table", DataTable)
-        # Emptying the table can move focus to the filter bar (seen under load,
-        # with "c" then typed into a date box); give it back once rows arrive.
-        self._refocus_table = table.has_focus
-        table.clear()
+        self.list_loading = True
+        self.query_one("#review-table", DataTable).clear()
         self.set_error(None)
         self.update_foot()
         self.call_backend(
@@ -248,7 +246,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
     def _first_page(self, result: tuple[int, DecisionPage]) -> None:
         generation, page = result
         if generation == self.generation:
-            self.loading = False
+            self.list_loading = False
             self.append_page(page)
 
     def _next_page(self, result: tuple[int, DecisionPage]) -> None:
@@ -257,11 +255,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
             self.append_page(page)
 
     def _list_failed(self, message: str, error: BaseException | None) -> None:
-        self.loading = False
-        if self._refocus_table:
-            # The keys go back to the list even with no rows (c, r, f…).
-            self._refocus_table = False
-            self.query_one("#review-table", DataTable).focus()
+        self.list_loading = False
         self.failed.add("list")
         self.set_error(message + " · r retries")
         self.update_foot()
@@ -272,7 +266,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.set_error(message + " · r retries")
 
     def load_more(self) -> None:
-        if self.next_cursor is None or self.loading:
+        if self.next_cursor is None or self.list_loading:
             return
         if any(w.group == MORE_GROUP and w.is_running for w in self.workers):
             return
@@ -288,9 +282,6 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
 
     def append_page(self, page: DecisionPage) -> None:
         table = self.query_one("#review-table", DataTable)
-        if self._refocus_table:
-            self._refocus_table = False
-            table.focus()
         known = {v.decision.id for v in self.views[-PAGE_SIZE:]}
         for view in page.items:
             if view.decision.id in known:
@@ -302,7 +293,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.update_foot()
 
     def update_foot(self) -> None:
-        if self.loading and not self.views:
+        if self.list_loading and not self.views:
             head = "Loading decisions…"
         else:
             if len(self.views) == self.total:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
@@ -39,6 +39,17 @@ async def wait_for(
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {limit:g}s waiting for {what}")
         await pilot.pause(0.01)
+
+
+async def press_keys(pilot: Pilot[None], *keys: str) -> None:
+    """Press a screen's letter or digit keys once no text box has focus: focus moves
+    in messages, and a key pressed while a box still has it is typed, not run."""
+    await wait_for(
+        pilot,
+        lambda: not isinstance(pilot.app.focused, Input),
+        f"focus to leave the text boxes before pressing {keys}",
+    )
+    await pilot.press(*keys)
 
 
 def busy_workers(pilot: Pilot[None]) -> list[str]:

@@ -191,7 +191,9 @@ async def visit_every_screen(pilot: Pilot[None], planted: Planted, tmp_path: Pat
     step_filter.value = first[:1]  # typing the first letter shows the suggestion
     await settle(pilot)
     step_filter.value = ""
-    review.query_one("#review-table", DataTable).focus()
+    review_table = review.query_one("#review-table", DataTable)
+    review_table.focus()
+    await wait_for(pilot, lambda: review.focused is review_table)
     await pilot.press("enter")
     detail = await wait_for_screen(pilot, ReviewDetailScreen)
     await pilot.press("p")  # propose: inputs prefilled from the decision's step

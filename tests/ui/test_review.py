@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Select, Sparkline, Static
+from textual.widgets import DataTable, Input, LoadingIndicator, Select, Sparkline, Static
 from ulid import ULID
 
 from advisor_tui.app import AdvisorApp
@@ -39,9 +39,10 @@ from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.text import clean
 from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from advisor_tui.widgets.override_figures import FiguresPanel
+from advisor_tui.widgets.review_filters import ReviewFilters
 from tests.services.decisions.builders import NOW, goodwill_override, make_decision
 from tests.ui.conftest import AppFactory, break_backend, heal
-from tests.ui.helpers import settle, signed_in
+from tests.ui.helpers import press_keys, settle, signed_in
 from tests.ui.helpers import wait_for as wait_until
 
 SAM, KEVIN = "adv-sam-carter", "adv-kevin-doyle"
@@ -125,7 +126,7 @@ async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None)
     await app.push_screen(screen)
     # Mounting (which starts the first page) is itself a message: wait for the
     # page, not just for the workers that happen to exist already.
-    await wait_for(pilot, lambda: screen.generation >= 1 and not screen.loading)
+    await wait_for(pilot, lambda: screen.generation >= 1 and not screen.list_loading)
     return screen
 
 
@@ -156,7 +157,15 @@ async def refilter(pilot: Any, screen: ReviewScreen, change: Callable[[], object
     result = change()
     if inspect.isawaitable(result):
         await result
-    await wait_for(pilot, lambda: screen.generation > generation and not screen.loading)
+    await wait_for(pilot, lambda: screen.generation > generation and not screen.list_loading)
+
+
+async def list_keys(pilot: Any, screen: ReviewScreen, *keys: str) -> None:
+    """Press keys meant for the list (c, r, p, 1, 2…) once the list has the keys:
+    pressed while a filter box has focus, they would be typed into it."""
+    table = screen.query_one("#review-table", DataTable)
+    await wait_until(pilot, lambda: screen.focused is table, "the decisions list to have focus")
+    await pilot.press(*keys)
 
 
 def choose(screen: ReviewScreen, widget_id: str, value: object) -> Callable[[], None]:
@@ -181,7 +190,7 @@ async def open_detail(pilot: Any, screen: ReviewScreen, customer_id: str) -> Rev
     table = screen.query_one("#review-table", DataTable)
     table.focus()
     table.move_cursor(row=index)
-    await pilot.press("enter")
+    await list_keys(pilot, screen, "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewDetailScreen))
     detail = pilot.app.screen
     assert isinstance(detail, ReviewDetailScreen)
@@ -189,7 +198,7 @@ async def open_detail(pilot: Any, screen: ReviewScreen, customer_id: str) -> Rev
 
 
 async def send_verdict(pilot: Any, key: str, note: str = "") -> None:
-    await pilot.press(key)
+    await press_keys(pilot, key)
     await pilot.pause()
     if note:
         pilot.app.screen.query_one("#detail-note", Input).value = note
@@ -252,7 +261,8 @@ async def test_backend_refusals_are_shown_inline(make_app: AppFactory, recorded:
         await refilter(pilot, screen, submit(screen, "f-advisor", KEVIN))
         assert screen.views == []
         assert "decisions list: decisions backend not allowed" in screen_text(screen)
-        await refilter(pilot, screen, lambda: pilot.press("c"))  # clear filters: own log again
+        # c clears the filters: the advisor's own log again.
+        await refilter(pilot, screen, lambda: list_keys(pilot, screen, "c"))
         detail = await open_detail(pilot, screen, "C002")
         await send_verdict(pilot, "e")
         text = screen_text(detail)
@@ -297,7 +307,7 @@ async def test_each_filter_changes_rows_and_total(
         assert set(shown_customers(screen)) == expected, foot
         assert screen.total == len(expected)
         assert plural(len(expected), "decision") + " · end of list" in foot
-        await refilter(pilot, screen, lambda: pilot.press("c"))  # clear every filter
+        await refilter(pilot, screen, lambda: list_keys(pilot, screen, "c"))  # clear every filter
         assert screen.total == 8 and len(screen.views) == 8
 
 
@@ -319,6 +329,36 @@ async def test_filters_combine_and_a_bad_date_keeps_the_list(
         assert "kind override" in screen_text(screen) and "advisor adv-sam-carter" in (
             screen_text(screen)
         )
+
+
+async def test_a_reload_keeps_the_screen_and_the_keys_on_the_list(
+    make_app: AppFactory, mock_state: MockState, recorded: Decisions
+) -> None:
+    """While a page loads, the supervisor still sees the filters and status bar,
+    and the list keeps the keys: "c" clears the filters instead of being typed
+    into a date box (the whole screen used to be covered by a loading indicator,
+    which took the focus off the list)."""
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_review(pilot, app)
+        table = screen.query_one("#review-table", DataTable)
+        break_backend(mock_state, Backend.DECISIONS, hang=True)
+        generation = screen.generation
+        await list_keys(pilot, screen, "f5")
+        await wait_until(
+            pilot, lambda: screen.generation > generation and screen.list_loading, "the reload"
+        )
+        await pilot.pause()
+        assert not screen.query(LoadingIndicator), "the screen is not covered while loading"
+        assert screen.query_one(ReviewFilters).region.height > 0, "the filters stay in sight"
+        assert "Loading decisions…" in screen_text(screen)
+        assert screen.focused is table
+        heal(mock_state, Backend.DECISIONS)
+        await refilter(pilot, screen, submit(screen, "f-advisor", KEVIN))
+        assert screen.focused is table
+        await refilter(pilot, screen, lambda: list_keys(pilot, screen, "c"))
+        assert screen.query_one("#f-since", Input).value == ""
+        assert screen.total == 8
 
 
 async def test_the_list_pages_as_the_reviewer_scrolls(
@@ -358,7 +398,7 @@ async def test_a_failing_backend_is_named_inline_and_r_retries(
         assert "decisions list: decisions backend down" in text and "r retries" in text
         assert "figures: decisions backend down" in text
         heal(mock_state, Backend.DECISIONS)
-        await pilot.press("r")
+        await list_keys(pilot, screen, "r")
         await settle(pilot)
         assert screen.total == 8 and len(screen.views) == 8
         assert "decisions backend down" not in screen_text(screen)
@@ -426,11 +466,14 @@ async def test_endorse_coach_and_propose_are_recorded_and_refresh_the_row(
         await settle(pilot)
 
         detail = await open_detail(pilot, screen, "C004")
-        await pilot.press("p")
+        await press_keys(pilot, "p")
         await pilot.pause()
         assert detail.query_one("#detail-step-id", Input).value == "number-port-back"
         assert detail.query_one("#detail-step-version", Input).value == "3"
-        await send_verdict(pilot, "p", "Escalate to porting before saying unrecoverable")
+        note = "Escalate to porting before saying unrecoverable"
+        detail.query_one("#detail-note", Input).value = note
+        await pilot.press("ctrl+s")
+        await settle(pilot)
         (proposed,) = (await client.get(recorded["C004"].id)).reviews
         assert proposed.verdict is Verdict.PROPOSE_PROCESS_CHANGE
         assert proposed.proposed_step == ProcessStepRef(
@@ -574,7 +617,7 @@ async def test_figures_show_rates_chart_and_repeated_overrides(
     app = make_app("demo-supervisor")
     async with app.run_test(size=(180, 60)) as pilot:
         screen = await open_review(pilot, app)
-        await pilot.press("2")
+        await list_keys(pilot, screen, "2")
         await settle(pilot)
         panel = screen.query_one(FiguresPanel)
         summary = panel.summary
@@ -601,14 +644,14 @@ async def test_figures_show_rates_chart_and_repeated_overrides(
 
         periods = []
         for _ in range(3):
-            await pilot.press("p")
+            await press_keys(pilot, "p")
             await settle(pilot)
             assert panel.summary is not None
             periods.append(panel.summary.days)
         assert periods == [90, 7, 30]
 
         # The figures follow the team filter.
-        await pilot.press("1")
+        await press_keys(pilot, "1")
         await refilter(pilot, screen, submit(screen, "f-team", KEVIN_TEAM))
         assert panel.summary is not None
         assert {b.key for b in panel.summary.by_advisor} == {KEVIN}
