@@ -178,7 +178,10 @@ class AdvisorApp(App[None]):
                 continue
             # What the screen would hide or grey out in the footer (say Review
             # for an advisor) is not offered here either.
-            if screen.check_action(binding.action, ()) is True:
+            offered = getattr(screen, "offered", None)
+            if screen.check_action(binding.action, ()) is True and (
+                offered is None or offered(binding.action) is True
+            ):
                 yield SystemCommand(
                     binding.description,
                     f"key {keys.get(binding.id or '', binding.key)}",

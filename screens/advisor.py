@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -474,18 +474,39 @@ class AdvisorScreen(BackendCalls, QuickScreen, Screen[None]):
 
     # Review (team leads and supervisors) ---------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review":
-            # Hidden from advisors; greyed out until sign-in says who this is.
-            if self.advisor is None:
-                return None
-            return self.advisor.role.may_review
-        return True
+    def offered(self, action: str) -> bool | None:
+        """Whether the footer, ? help and the palette offer ``action`` to this
+        person: True, None (greyed out: the Review key until sign-in says who
+        they are) or False (Review, to an advisor). Unlike ``check_action`` this
+        does not disable the key: pressing it says why nothing opens
+        (``action_review``); a key that did nothing at all looked broken."""
+        if action != "review":
+            return True
+        if self.advisor is None:
+            return None
+        return self.advisor.role.may_review
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        shown: dict[str, ActiveBinding] = {}
+        for key, active in super().active_bindings.items():
+            offered = self.offered(active.binding.action)
+            if offered is None:
+                shown[key] = active._replace(enabled=False)
+            elif offered:
+                shown[key] = active
+        return shown
 
     def action_review(self) -> None:
-        # Checked here too: the backend refuses advisors anyway, but the screen
-        # must not open for them whichever way the action is reached.
-        if self.advisor is None or not self.advisor.role.may_review:
+        # The backend refuses advisors anyway, but the screen must not open for
+        # them however the action is reached, and the key must not be silent.
+        if self.advisor is None:
+            self.notify(
+                "Not signed in yet: reviewing needs your role from the identity backend.",
+                severity="warning",
+            )
+            return
+        if not self.advisor.role.may_review:
             self.notify(
                 "Reviewing decisions is for team leads and supervisors.", severity="warning"
             )

@@ -34,10 +34,12 @@ from advisor_tui.contract import (
 from advisor_tui.formatting import plural
 from advisor_tui.mock.state import MockState
 from advisor_tui.screens.advisor import AdvisorScreen
+from advisor_tui.screens.help import HelpScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.text import clean
 from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
+from advisor_tui.widgets.footer import KeyFooter
 from advisor_tui.widgets.override_figures import FiguresPanel
 from advisor_tui.widgets.review_filters import ReviewFilters
 from tests.services.decisions.builders import NOW, goodwill_override, make_decision
@@ -209,22 +211,68 @@ async def send_verdict(pilot: Any, key: str, note: str = "") -> None:
 # -- role gating ------------------------------------------------------------------
 
 
-async def test_an_advisor_gets_no_review_screen(make_app: AppFactory) -> None:
+async def test_f9_tells_an_advisor_reviewing_is_not_theirs(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F9 is never silent: an advisor who presses it is told why nothing opens,
+    and neither the footer, ? help nor the palette offers them a Review key."""
     app = make_app("demo-advisor")
+    notes: list[tuple[str, str]] = []
+
+    def notify(message: str, *, severity: str = "information", **_: object) -> None:
+        notes.append((message, severity))
+
     async with app.run_test(size=(160, 48)) as pilot:
+        await signed_in(pilot)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AdvisorScreen)
-        assert "f9" not in screen.active_bindings, "no Review key in an advisor's footer"
+        monkeypatch.setattr(screen, "notify", notify)
         await pilot.press("escape", "f9")
         await settle(pilot)
         assert app.screen is screen
+        assert notes == [("Reviewing decisions is for team leads and supervisors.", "warning")]
+        footer = str(screen.query_one(KeyFooter).render())
+        assert "Review" not in footer and "Reload" in footer
+        assert "Review" not in {c.title for c in app.get_system_commands(screen)}
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        described = {description for _, description, _ in help_screen.rows}
+        assert "Review" not in described and "Reload" in described
+
+
+async def test_f9_before_sign_in_says_so(make_app: AppFactory, mock_state: MockState) -> None:
+    """With the identity backend down nobody knows the role yet: the key is greyed
+    out in the footer, and pressing it says what it waits for."""
+    break_backend(mock_state, Backend.IDENTITY, error_rate=1.0)
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdvisorScreen) and screen.advisor is None
         notes: list[str] = []
         screen.notify = lambda message, **_: notes.append(message)  # type: ignore[method-assign]
-        screen.action_review()  # reached another way (say a script): still refused
+        (review,) = [a for a in screen.active_bindings.values() if a.binding.action == "review"]
+        assert not review.enabled, "greyed out until the role is known"
+        await pilot.press("escape", "f9")
         await settle(pilot)
         assert app.screen is screen
-        assert notes == ["Reviewing decisions is for team leads and supervisors."]
+        assert notes == ["Not signed in yet: reviewing needs your role from the identity backend."]
+
+
+async def test_a_remapped_review_key_opens_review_and_is_listed(
+    make_app: AppFactory, recorded: Decisions
+) -> None:
+    app = make_app("demo-supervisor", keymap={"screen.review": "f8"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await signed_in(pilot)
+        await settle(pilot)
+        footer = str(app.screen.query_one(KeyFooter).render())
+        assert "f8" in footer and "Review" in footer
+        await pilot.press("escape", "f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review screen")
 
 
 @pytest.mark.parametrize("token", ["demo-team-lead", "demo-supervisor"])
