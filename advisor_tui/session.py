@@ -20,6 +20,7 @@ from advisor_tui.clients import BackendError, Backends, CallHealth, HealthState,
 from advisor_tui.config import Settings
 from advisor_tui.contract import (
     Advisor,
+    AdvisorEntry,
     Backend,
     ChainHead,
     CustomerProfile,
@@ -47,7 +48,10 @@ from advisor_tui.formatting import LONDON, DisplayTime
 from advisor_tui.store.decisions import DecisionStore
 from advisor_tui.store.export import open_export
 from advisor_tui.store.outbox import DecisionOutbox, OutboxStatus
-from advisor_tui.supervision import DecisionQuery, export_server, list_page
+from advisor_tui.supervision import AdvisorNames, DecisionQuery, export_server, list_page
+
+CUSTOMER_NAMES_KEPT = 1_000
+"""Customer names remembered for the review screen (oldest forgotten first)."""
 
 
 class RunKind(StrEnum):
@@ -95,6 +99,10 @@ class Session:
     # only once this was a well-formed "ok" from the right backend.
     checked: dict[Backend, CallHealth] = field(default_factory=dict)
     reason_codes_cache: list[ReasonCode] | None = None
+    # Read once per session for the review screen: names change rarely, and a
+    # reviewer reopening the screen must not wait for them again.
+    advisor_directory_cache: list[AdvisorEntry] | None = None
+    customer_names: dict[str, str] = field(default_factory=dict)
     times: DisplayTime = field(init=False)
     """The one zone every screen shows times in (``display.timezone``)."""
     # Said before the screen opened (config permissions, a damaged decision
@@ -266,6 +274,23 @@ class Session:
 
     async def decision_stats(self, *, since: datetime, team: str | None) -> DecisionStats:
         return await self.backends.decisions.stats(since=since, team=team)
+
+    async def advisor_names(self) -> AdvisorNames:
+        """Who each advisor id is, from the identity backend's directory (reviewers
+        only; capped, see ``IdentityClient.directory``). Kept once read."""
+        if self.advisor_directory_cache is None:
+            self.advisor_directory_cache = await self.backends.identity.directory()
+        return AdvisorNames.of(self.advisor_directory_cache)
+
+    async def customer_name(self, customer_id: str) -> str:
+        """The customer's name from their profile (one call, then remembered)."""
+        name = self.customer_names.get(customer_id)
+        if name is None:
+            name = (await self.backends.customers.profile(customer_id)).name
+            if len(self.customer_names) >= CUSTOMER_NAMES_KEPT:
+                del self.customer_names[next(iter(self.customer_names))]
+            self.customer_names[customer_id] = name
+        return name
 
     async def decision(self, decision_id: str) -> DecisionView:
         return await self.backends.decisions.get(decision_id)

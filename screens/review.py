@@ -39,6 +39,7 @@ from advisor_tui.screens.review_detail import ReviewDetailScreen
 from advisor_tui.session import Session
 from advisor_tui.supervision import (
     PERIODS,
+    AdvisorNames,
     DecisionQuery,
     done_summary,
     period_since,
@@ -59,6 +60,7 @@ LIST_GROUP = "review-list"
 MORE_GROUP = "review-more"
 FIGURES_GROUP = "review-figures"
 EXPORT_GROUP = "review-export"
+NAMES_GROUP = "review-names"
 DEFAULT_PERIOD = 30
 
 
@@ -101,6 +103,11 @@ COLUMNS = (
 )
 
 
+def advisor_cell(advisor_id: str, names: AdvisorNames) -> Text:
+    """The advisor's name; the id itself while (or if) the directory does not know it."""
+    return safe_text(names.name(advisor_id), max_len=30)
+
+
 def approval_cell(state: ApprovalState) -> Text:
     return Text(state.value.replace("_", " "), style=APPROVAL_STYLE[state])
 
@@ -109,11 +116,11 @@ def review_cell(state: ReviewState) -> Text:
     return Text(state.value, style=REVIEW_STYLE[state])
 
 
-def row_cells(view: DecisionView, times: DisplayTime) -> tuple[object, ...]:
+def row_cells(view: DecisionView, times: DisplayTime, names: AdvisorNames) -> tuple[object, ...]:
     d = view.decision
     return (
         times.short(d.decided_at),
-        safe_text(d.advisor_id, max_len=30),
+        advisor_cell(d.advisor_id, names),
         safe_text(view.team, max_len=30),
         Text(d.kind.value, style=KIND_STYLE[d.kind]),
         safe_text(d.process_step.id, max_len=30),
@@ -172,6 +179,11 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.query_filters = DecisionQuery()
         self.views: list[DecisionView] = []
         self.total = 0
+        # False when the backend estimated the total (very large logs): shown as "about".
+        self.total_exact = True
+        # Who each advisor id is; empty (ids shown) until the directory answers.
+        self.names = AdvisorNames()
+        self.names_problem: str | None = None
         self.next_cursor: str | None = None
         self.period = DEFAULT_PERIOD
         # Each reload bumps the generation; a page that arrives for an older
@@ -214,6 +226,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.query_one("#review-table", DataTable).focus()
         self.reload_list()
         self.load_figures()
+        self.load_names()
 
     # The decision list -----------------------------------------------------------
 
@@ -226,6 +239,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.failed.discard("more")
         self.views = []
         self.total = 0
+        self.total_exact = True
         self.next_cursor = None
         self.list_loading = True
         self.query_one("#review-table", DataTable).clear()
@@ -286,24 +300,34 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         for view in page.items:
             if view.decision.id in known:
                 continue  # a page boundary repeated by a retried request
-            table.add_row(*row_cells(view, self.session.times), key=view.decision.id)
+            table.add_row(*row_cells(view, self.session.times, self.names), key=view.decision.id)
             self.views.append(view)
         self.total = page.total
+        self.total_exact = page.total_exact
         self.next_cursor = page.next_cursor
         self.update_foot()
+
+    def total_text(self) -> str:
+        """'8 decisions', or 'about 1,200,000 decisions' when the backend estimated
+        the total (it stops counting past a cap on very large logs)."""
+        total = plural(self.total, "decision")
+        return total if self.total_exact else f"about {total}"
 
     def update_foot(self) -> None:
         if self.list_loading and not self.views:
             head = "Loading decisions…"
         else:
-            if len(self.views) == self.total:
-                head = plural(self.total, "decision")
+            if self.total_exact and len(self.views) == self.total:
+                head = self.total_text()
             else:
-                head = f"{len(self.views):,} of {plural(self.total, 'decision')} loaded"
+                head = f"{len(self.views):,} of {self.total_text()} loaded"
             head += " · more below" if self.next_cursor else " · end of list"
         foot = Text(head, style="bold")
         foot.append(" · newest first · filters: ")
-        foot.append(safe_text(self.query_filters.describe(), max_len=300))
+        foot.append(safe_text(self.query_filters.describe(self.names), max_len=300))
+        if self.names_problem is not None:
+            foot.append("\nadvisor ids shown, not names: ", style="yellow")
+            foot.append(safe_text(self.names_problem + " · r retries", "yellow", 300))
         foot.append("\nf filters (Enter applies) · c clears · Enter opens · ctrl+e exports")
         self.query_one("#review-foot", Static).update(foot)
 
@@ -329,10 +353,55 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
             self.load_more()
         if "figures" in failed:
             self.load_figures()
+        if "names" in failed:
+            self.load_names()
 
     def action_reload(self) -> None:
         self.reload_list()
         self.load_figures()
+
+    # Names ----------------------------------------------------------------------
+
+    def load_names(self) -> None:
+        """The advisor directory, so the list, filter and figures read as names.
+        Failing (an identity backend without one, or refusing) leaves the ids."""
+        self.failed.discard("names")
+        self.call_backend(
+            "loading advisor names",
+            self.session.advisor_names(),
+            on_result=self.show_names,
+            on_failure=self._names_failed,
+            group=NAMES_GROUP,
+        )
+
+    def show_names(self, names: AdvisorNames) -> None:
+        self.names = names
+        self.names_problem = None
+        table = self.query_one("#review-table", DataTable)
+        for view in self.views:
+            table.update_cell(
+                view.decision.id, "advisor", advisor_cell(view.decision.advisor_id, names)
+            )
+        self.query_one(ReviewFilters).names = names
+        self.query_one(FiguresPanel).set_names(names)
+        self.update_suggestions()
+        self.update_foot()
+
+    def _names_failed(self, message: str, error: BaseException | None) -> None:
+        self.failed.add("names")
+        self.names_problem = message
+        self.update_foot()
+
+    def update_suggestions(self) -> None:
+        """Names from the directory, then any advisor id of the period's figures it
+        lacks; steps from the figures."""
+        summary = self.query_one(FiguresPanel).summary
+        known = self.names.suggestions()
+        extra = (
+            [b.key for b in summary.by_advisor if b.key not in self.names.by_id] if summary else []
+        )
+        steps = [b.key for b in summary.by_step] if summary else []
+        self.query_one(ReviewFilters).suggest(known + extra, steps)
 
     # Filters ---------------------------------------------------------------------
 
@@ -384,7 +453,11 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
     def open_row(self, index: int) -> None:
         if 0 <= index < len(self.views):
             detail = ReviewDetailScreen(
-                self.session, self.views[index], self.reviewer, on_change=self.decision_changed
+                self.session,
+                self.views[index],
+                self.reviewer,
+                on_change=self.decision_changed,
+                names=self.names,
             )
             self.app.push_screen(detail)
 
@@ -431,17 +504,15 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
     def show_figures(self, days: int, today: date, team: str | None, stats: DecisionStats) -> None:
         self.query_one(FiguresPanel).show(summarise(stats, days=days, today=today), team)
         # The figures name the advisors and steps of the period: completions
-        # for the filters, which take exact ids.
-        self.query_one(ReviewFilters).suggest(
-            [b.key for b in stats.by_advisor], [b.key for b in stats.by_step]
-        )
+        # for the filters.
+        self.update_suggestions()
 
     # Export ------------------------------------------------------------------------
 
     def action_export(self) -> None:
         path = self.export_dir / f"decisions-{self.clock():%Y%m%d-%H%M%S}.csv"
         self.query_one("#review-foot", Static).update(
-            safe_text(f"Exporting {self.total:,} decisions to {path}…", "bold", 400)
+            safe_text(f"Exporting {self.total_text()} to {path}…", "bold", 400)
         )
         self.call_backend(
             "exporting decisions",

@@ -32,6 +32,7 @@ from advisor_tui.contract import (
     Verdict,
 )
 from advisor_tui.session import Session
+from advisor_tui.supervision import AdvisorNames
 from advisor_tui.text import safe_text, typed_text
 from advisor_tui.widgets import DecisionRecord
 from advisor_tui.widgets._times import display_time
@@ -41,6 +42,7 @@ from advisor_tui.widgets.footer import KeyFooter
 VIEW_GROUP = "detail-view"
 HEAD_GROUP = "detail-head"
 SEND_GROUP = "detail-send"
+CUSTOMER_GROUP = "detail-customer"
 
 VERDICT_NAMES = {
     Verdict.ENDORSE: "Endorse",
@@ -120,12 +122,14 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
         reviewer: Advisor,
         *,
         on_change: Callable[[DecisionView], None] | None = None,
+        names: AdvisorNames | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.view = view
         self.reviewer = reviewer
         self.on_change = on_change
+        self.names = names or AdvisorNames()
         # The verdict being composed, and every one started: switching verdicts
         # or pressing Esc never loses what was typed.
         self.draft: VerdictDraft | None = None
@@ -137,7 +141,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield DecisionRecord(self.view, id="detail-body")
+            yield DecisionRecord(self.view, names=self.names, id="detail-body")
             with Vertical(id="detail-composer"):
                 yield Static(id="detail-verdict")
                 with Horizontal(classes="row", id="detail-step-row"):
@@ -154,6 +158,17 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.action_reload()
+        # The customer's name: one profile call (remembered by the session). If
+        # it fails the id stays, which is all the record itself holds.
+        self.call_backend(
+            "looking up the customer's name",
+            self.session.customer_name(self.view.decision.customer_id),
+            on_result=self.query_one(DecisionRecord).show_customer_name,
+            on_failure=lambda message, _: self.query_one(DecisionRecord).show_customer_name(
+                None, message
+            ),
+            group=CUSTOMER_GROUP,
+        )
 
     # Loading -------------------------------------------------------------
 
@@ -309,7 +324,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
         self.show_draft()
         message = (
             f"{VERDICT_NAMES[review.verdict]} recorded as {review.id} "
-            f"by {review.reviewer_id} at {display_time(self).moment(review.at)}."
+            f"by {self.names.name(review.reviewer_id)} at {display_time(self).moment(review.at)}."
         )
         if fresh is not None:
             self.update_view(fresh)

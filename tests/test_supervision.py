@@ -21,6 +21,7 @@ from advisor_tui.clients import Backends
 from advisor_tui.clients.errors import Forbidden
 from advisor_tui.contract import (
     GENESIS_HASH,
+    AdvisorEntry,
     ApprovalState,
     ChainHead,
     DecisionFilters,
@@ -31,6 +32,7 @@ from advisor_tui.contract import (
     RateBucket,
     RepeatedOverride,
     ReviewState,
+    Role,
     chain_hash,
 )
 from advisor_tui.demo import create_demo_app
@@ -40,6 +42,7 @@ from advisor_tui.store.export import CSV_COLUMNS
 from advisor_tui.supervision import (
     CHAIN_BROKEN,
     CHAIN_OK,
+    AdvisorNames,
     DecisionQuery,
     chain_status,
     daily_rates,
@@ -311,3 +314,73 @@ async def test_an_advisor_exports_only_their_own_log(backends: dict[str, Backend
     }
     with pytest.raises(Forbidden):
         await export_server(client, DecisionQuery(advisor_id=BOB.id), "csv", io.StringIO())
+
+
+# -- advisor names ---------------------------------------------------------------------
+
+
+def _entry(advisor_id: str, name: str) -> AdvisorEntry:
+    return AdvisorEntry(id=advisor_id, display_name=name, team="Team 4", role=Role.ADVISOR)
+
+
+NAMES = AdvisorNames.of(
+    [
+        _entry("adv-sam-carter", "Sam Carter"),
+        _entry("adv-samira-khan", "Samira Khan"),
+        _entry("adv-kevin-doyle", "Kevin Doyle"),
+    ]
+)
+
+
+def test_an_id_shows_as_its_name_and_an_unknown_id_as_itself() -> None:
+    assert NAMES.name("adv-sam-carter") == "Sam Carter"
+    assert NAMES.label("adv-sam-carter") == "Sam Carter (adv-sam-carter)"
+    assert NAMES.name("adv-nobody") == "adv-nobody"
+    assert NAMES.label("adv-nobody") == "adv-nobody"
+    assert AdvisorNames().name("adv-sam-carter") == "adv-sam-carter"
+
+
+@pytest.mark.parametrize(
+    ("typed", "advisor_id"),
+    [
+        ("adv-kevin-doyle", "adv-kevin-doyle"),
+        ("ADV-Kevin-Doyle", "adv-kevin-doyle"),
+        ("sam carter", "adv-sam-carter"),
+        ("  SAM CARTER ", "adv-sam-carter"),
+        ("kev", "adv-kevin-doyle"),
+        ("doyle", "adv-kevin-doyle"),
+        ("khan", "adv-samira-khan"),
+        ("adv-from-elsewhere", "adv-from-elsewhere"),  # not in the directory: an id
+    ],
+)
+def test_a_typed_name_becomes_the_advisor_id(typed: str, advisor_id: str) -> None:
+    assert NAMES.resolve(typed) == advisor_id
+
+
+def test_a_name_that_could_be_several_advisors_is_refused_naming_them() -> None:
+    with pytest.raises(ValueError) as refused:
+        NAMES.resolve("sam")
+    message = str(refused.value)
+    assert "could be 2 advisors" in message
+    assert "Sam Carter (adv-sam-carter)" in message and "Samira Khan (adv-samira-khan)" in message
+    twins = AdvisorNames.of([_entry("adv-a", "Jo Smith"), _entry("adv-b", "jo smith")])
+    with pytest.raises(ValueError, match="could be 2 advisors"):
+        twins.resolve("Jo Smith")
+    assert twins.resolve("adv-b") == "adv-b"
+
+
+def test_suggestions_are_names_then_ids() -> None:
+    assert NAMES.suggestions() == [
+        "Kevin Doyle",
+        "Sam Carter",
+        "Samira Khan",
+        "adv-kevin-doyle",
+        "adv-sam-carter",
+        "adv-samira-khan",
+    ]
+
+
+def test_the_filter_line_names_the_advisor() -> None:
+    query = DecisionQuery(advisor_id="adv-sam-carter", kind=DecisionKind.OVERRIDE)
+    assert query.describe(NAMES) == "advisor Sam Carter (adv-sam-carter) · kind override"
+    assert query.describe() == "advisor adv-sam-carter · kind override"

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from advisor_tui.contract._base import BoundedList, ContractModel, IdText, LineText, Pence
+from advisor_tui.contract.routes import ADVISORS_PAGE_MAX
 
 
 class Role(StrEnum):
@@ -49,6 +50,26 @@ class Advisor(ContractModel):
     role: Role
     team: LineText
     permissions: Permissions
+
+
+class AdvisorEntry(ContractModel):
+    """Who an advisor id is, as the advisor directory lists them: what a reviewer
+    needs to read a decision log by name (no permissions: those are the person's own)."""
+
+    id: IdText = Field(min_length=1)
+    display_name: LineText
+    team: LineText
+    role: Role
+
+
+class AdvisorDirectoryPage(ContractModel):
+    """A page of the advisor directory in id order (``GET /v1/advisors``; team
+    leads and supervisors only)."""
+
+    items: Annotated[list[AdvisorEntry], Field(max_length=ADVISORS_PAGE_MAX)]
+    next_after: IdText | None = Field(
+        default=None, description="Pass as after= for the next page of advisors."
+    )
 
 
 class TokenGrant(ContractModel):

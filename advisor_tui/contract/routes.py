@@ -18,6 +18,7 @@ HEALTH = "/v1/health"
 ME = "/v1/me"
 TOKEN = "/v1/token"  # POST: the caller's credential exchanged for a signed JWT (TokenGrant)
 JWKS = "/v1/jwks"  # GET: the public keys those JWTs verify with
+ADVISORS = "/v1/advisors"  # ?after=&limit= -> AdvisorDirectoryPage (reviewers)
 
 # customers
 SEARCH = "/v1/customers/search"  # ?q=
@@ -58,6 +59,7 @@ HISTORY_PAGE_MAX = 200
 DECISIONS_PAGE_MAX = 500
 CHAIN_LINKS_PAGE_MAX = 5000
 AUDIT_PAGE_MAX = 100
+ADVISORS_PAGE_MAX = 500
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -9,13 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 
-from advisor_tui.contract import Advisor, ErrorBody, TokenGrant, routes
+from advisor_tui.contract import (
+    Advisor,
+    AdvisorDirectoryPage,
+    AdvisorEntry,
+    ErrorBody,
+    TokenGrant,
+    routes,
+)
+from advisor_tui.contract._base import IdText
 from advisor_tui.mock.state import MockState
 
 _UNAUTHORISED: dict[int | str, dict[str, Any]] = {
     status.HTTP_401_UNAUTHORIZED: {"model": ErrorBody}
+}
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    **_UNAUTHORISED,
+    status.HTTP_403_FORBIDDEN: {"model": ErrorBody},
 }
 
 
@@ -51,6 +63,23 @@ def current_advisor(state: MockState) -> Callable[..., Advisor]:
     return dependency
 
 
+def directory_page(state: MockState, after: str | None, limit: int) -> AdvisorDirectoryPage:
+    """The scenarios' advisors (several tokens may name one) in id order, after ``after``."""
+    people = {a.id: a for a in state.advisors.values()}
+    ids = sorted(i for i in people if after is None or i > after)
+    page = ids[:limit]
+    entries = [
+        AdvisorEntry(
+            id=people[i].id,
+            display_name=people[i].display_name,
+            team=people[i].team,
+            role=people[i].role,
+        )
+        for i in page
+    ]
+    return AdvisorDirectoryPage(items=entries, next_after=page[-1] if len(ids) > limit else None)
+
+
 def build_router(state: MockState) -> APIRouter:
     router = APIRouter()
     # A default rather than an Annotated[...] alias: annotations are strings here
@@ -65,6 +94,27 @@ def build_router(state: MockState) -> APIRouter:
     )
     def me(advisor: Advisor = caller) -> Advisor:
         return advisor
+
+    @router.get(
+        routes.ADVISORS,
+        response_model=AdvisorDirectoryPage,
+        responses=_FORBIDDEN,
+        summary="Every advisor's name, team and role, in id order (team leads and supervisors)",
+    )
+    def advisors(
+        advisor: Advisor = caller,
+        after: Annotated[
+            IdText | None, Query(description="The last id of the page before.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=routes.ADVISORS_PAGE_MAX)] = 100,
+    ) -> AdvisorDirectoryPage:
+        if not advisor.role.may_review:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="the advisor directory is for team leads and supervisors; "
+                "you are signed in as an advisor",
+            )
+        return directory_page(state, after, limit)
 
     @router.post(
         routes.TOKEN,

@@ -4,7 +4,8 @@
 - ``outcome``: what a decision did, in words;
 - ``chain``: whether a record still hashes to what the server chained;
 - ``figures``: override rates of a period, shaped for display;
-- ``export``: every matching decision from the backend as CSV or JSON Lines.
+- ``export``: every matching decision from the backend as CSV or JSON Lines;
+- ``names``: advisor ids shown and typed as names (the identity directory).
 
 The review screen and ``decisions export --source server`` share them, so a
 filter means the same thing on screen and in a spreadsheet. No Textual here.
@@ -37,6 +38,7 @@ from advisor_tui.supervision.filters import (
     list_page,
     parse_day,
 )
+from advisor_tui.supervision.names import AdvisorNames
 from advisor_tui.supervision.outcome import (
     done_summary,
     format_param,
@@ -44,6 +46,7 @@ from advisor_tui.supervision.outcome import (
 )
 
 __all__ = [
+    "AdvisorNames",
     "CHAIN_BROKEN",
     "CHAIN_OK",
     "EXPORT_PAGE",

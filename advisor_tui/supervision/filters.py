@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from advisor_tui.clients.decisions import DecisionsClient
 from advisor_tui.contract.decisions import DecisionFilters, DecisionPage
+from advisor_tui.supervision.names import AdvisorNames
 
 
 class DecisionQuery(DecisionFilters):
@@ -20,14 +21,17 @@ class DecisionQuery(DecisionFilters):
     inclusive dates a person types into these bounds.
     """
 
-    def describe(self) -> str:
-        """The filters in force, as one line: 'kind override · step goodwill'."""
+    def describe(self, names: AdvisorNames | None = None) -> str:
+        """The filters in force, as one line: 'kind override · step goodwill'; the
+        advisor by name ('advisor Sam Carter (adv-sam-carter)') when ``names`` knows it."""
         parts: list[str] = []
         for name in type(self).model_fields:
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, datetime):
+            if name == "advisor_id" and names is not None:
+                value = names.label(value)
+            elif isinstance(value, datetime):
                 value = _describe_bound(value, inclusive_end=name == "until")
             elif isinstance(value, bool):
                 value = "yes" if value else "no"

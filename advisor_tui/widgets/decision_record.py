@@ -24,6 +24,7 @@ from advisor_tui.contract import (
 from advisor_tui.formatting import DisplayTime
 from advisor_tui.supervision import (
     CHAIN_OK,
+    AdvisorNames,
     chain_status,
     done_summary,
     format_param,
@@ -90,7 +91,10 @@ def why_and_situation(view: DecisionView) -> Text:
     return text
 
 
-def approval_and_reviews(view: DecisionView, times: DisplayTime) -> RenderableType:
+def approval_and_reviews(
+    view: DecisionView, times: DisplayTime, names: AdvisorNames | None = None
+) -> RenderableType:
+    names = names or AdvisorNames()
     d = view.decision
     head = Text("Approval: ", style="bold")
     approval_style = {
@@ -114,7 +118,7 @@ def approval_and_reviews(view: DecisionView, times: DisplayTime) -> RenderableTy
         table.add_row(
             times.moment(review.at),
             review.verdict.value.replace("_", " "),
-            safe_text(review.reviewer_id, max_len=40),
+            safe_text(names.name(review.reviewer_id), max_len=40),
             review_note(review),
         )
     return Group(head, table)
@@ -142,9 +146,16 @@ class DecisionRecord(VerticalScroll):
     DecisionRecord #record-chain { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, view: DecisionView, *, id: str | None = None) -> None:
+    def __init__(
+        self, view: DecisionView, *, names: AdvisorNames | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.view = view
+        # Who the ids are: advisors from the directory, the customer from their
+        # profile once the detail screen has it. Until then (or if never) the ids.
+        self.names = names or AdvisorNames()
+        self.customer_name: str | None = None
+        self.customer_problem: str | None = None
         self.head: ChainHead | None = None
         self.head_error: str | None = None
 
@@ -167,11 +178,19 @@ class DecisionRecord(VerticalScroll):
         title.append(safe_text(d.action_label, "bold", 120))
         title.append(f"   {display_time(self).moment(d.decided_at)}\n", style="bold")
         title.append("by ")
-        title.append(safe_text(d.advisor_id, "bold", 60))
-        title.append(" (")
+        title.append(safe_text(self.names.label(d.advisor_id), "bold", 120))
+        title.append(", ")
         title.append(safe_text(view.team, max_len=60))
-        title.append(")  customer ")
-        title.append(safe_text(d.customer_id, "bold", 40))
+        title.append("  customer ")
+        if self.customer_name:
+            title.append(safe_text(self.customer_name, "bold", 80))
+            title.append(" (")
+            title.append(safe_text(d.customer_id, max_len=40))
+            title.append(")")
+        else:
+            title.append(safe_text(d.customer_id, "bold", 40))
+            if self.customer_problem:
+                title.append(safe_text(f" (no name: {self.customer_problem})", "dim", 200))
         title.append(f"  decision {d.id}", style="dim")
         self.query_one("#record-title", Static).update(title)
         said, done = side_by_side(view)
@@ -179,9 +198,14 @@ class DecisionRecord(VerticalScroll):
         self.query_one("#record-done", Static).update(done)
         self.query_one("#record-why", Static).update(why_and_situation(view))
         self.query_one("#record-reviews", Static).update(
-            approval_and_reviews(view, display_time(self))
+            approval_and_reviews(view, display_time(self), self.names)
         )
         self.show_chain()
+
+    def show_customer_name(self, name: str | None, problem: str | None = None) -> None:
+        """The customer's name, or why it could not be looked up (the id stays)."""
+        self.customer_name, self.customer_problem = name, problem
+        self.show(self.view)
 
     def show_head(self, head: ChainHead | None, error: str | None = None) -> None:
         self.head, self.head_error = head, error

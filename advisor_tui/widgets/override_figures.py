@@ -6,7 +6,7 @@ this widget never talks to a backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from rich.console import Group
@@ -18,7 +18,7 @@ from textual.widgets import Sparkline, Static
 
 from advisor_tui.contract import RateBucket, RepeatedOverride
 from advisor_tui.formatting import plural
-from advisor_tui.supervision import FiguresSummary, percent
+from advisor_tui.supervision import AdvisorNames, FiguresSummary, percent
 from advisor_tui.text import safe_text
 
 # Enough rows to see who and what stands out; the rest are counted, not hidden.
@@ -31,7 +31,13 @@ def rate_bar(rate: float, width: int = BAR_WIDTH) -> Text:
     return Text("█" * filled + "·" * (width - filled), style="bold yellow" if rate else "dim")
 
 
-def rate_table(title: str, heading: str, buckets: Sequence[RateBucket]) -> Table:
+def rate_table(
+    title: str,
+    heading: str,
+    buckets: Sequence[RateBucket],
+    label: Callable[[str], str] = str,
+) -> Table:
+    """``label`` turns a bucket's key into what is shown (an advisor id into a name)."""
     table = Table(title=title, title_justify="left", expand=True, box=None, pad_edge=False)
     table.add_column(heading, ratio=2, no_wrap=True)
     table.add_column("decided", justify="right")
@@ -40,7 +46,7 @@ def rate_table(title: str, heading: str, buckets: Sequence[RateBucket]) -> Table
     table.add_column("", width=BAR_WIDTH, no_wrap=True)
     for bucket in buckets[:MAX_ROWS]:
         table.add_row(
-            safe_text(bucket.key, max_len=40),
+            safe_text(label(bucket.key), max_len=40),
             f"{bucket.decisions:,}",
             f"{bucket.overrides:,}",
             percent(bucket.rate),
@@ -88,6 +94,8 @@ class FiguresPanel(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.summary: FiguresSummary | None = None
+        self.team: str | None = None
+        self.names = AdvisorNames()
 
     def compose(self) -> ComposeResult:
         yield Static("Figures load when this screen opens.", id="figures-head")
@@ -112,8 +120,15 @@ class FiguresPanel(VerticalScroll):
         head.append("\nPress r to retry.", style="italic")
         self.query_one("#figures-head", Static).update(head)
 
+    def set_names(self, names: AdvisorNames) -> None:
+        """Show advisors by name from now on (the figures shown are redrawn)."""
+        self.names = names
+        if self.summary is not None and not self.has_class("-error"):
+            self.show(self.summary, self.team)
+
     def show(self, summary: FiguresSummary, team: str | None = None) -> None:
         self.summary = summary
+        self.team = team
         self.remove_class("-error")
         last_day = summary.first_day + timedelta(days=summary.days - 1)
         head = Text(f"Last {summary.days} days ", style="bold")
@@ -140,7 +155,7 @@ class FiguresPanel(VerticalScroll):
         self.query_one("#figures-chart", Sparkline).data = summary.daily
 
         self.query_one("#figures-advisors", Static).update(
-            rate_table("Override rate per advisor", "advisor", summary.by_advisor)
+            rate_table("Override rate per advisor", "advisor", summary.by_advisor, self.names.name)
         )
         self.query_one("#figures-steps", Static).update(
             rate_table("Override rate per process step", "step", summary.by_step)

@@ -19,7 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Select
 
 from advisor_tui.contract import ApprovalState, DecisionKind, ReviewState
-from advisor_tui.supervision import DecisionQuery, day_bounds, parse_day
+from advisor_tui.supervision import AdvisorNames, DecisionQuery, day_bounds, parse_day
 
 
 class ReviewFilters(Vertical):
@@ -29,6 +29,12 @@ class ReviewFilters(Vertical):
     ReviewFilters Input, ReviewFilters Select { width: 1fr; }
     ReviewFilters #f-since, ReviewFilters #f-until { width: 18; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # Set by the screen once the directory answers: the advisor box then
+        # takes a name (any case, or the start of one) and filters by its id.
+        self.names = AdvisorNames()
 
     class Applied(Message):
         """The filters as they now stand; ``typed`` when Enter in a box applied them."""
@@ -45,7 +51,7 @@ class ReviewFilters(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Input(placeholder="advisor id", id="f-advisor")
+            yield Input(placeholder="advisor name or id", id="f-advisor")
             yield Input(placeholder="team", id="f-team")
             yield Select([(k.value, k) for k in DecisionKind], prompt="any kind", id="f-kind")
             yield Input(placeholder="process step id", id="f-step")
@@ -68,7 +74,8 @@ class ReviewFilters(Vertical):
             yield Input(placeholder="until YYYY-MM-DD", id="f-until")
 
     def read(self) -> DecisionQuery:
-        """The filters as typed; ValueError naming the field if a date is not one."""
+        """The filters as typed, the advisor's name turned into their id; ValueError
+        naming the field if a date is not one or a name could be several advisors."""
 
         def text(widget_id: str) -> str | None:
             return self.query_one(f"#{widget_id}", Input).value.strip() or None
@@ -80,8 +87,9 @@ class ReviewFilters(Vertical):
         since_day = parse_day(self.query_one("#f-since", Input).value, "since")
         until_day = parse_day(self.query_one("#f-until", Input).value, "until")
         since, until = day_bounds(since_day, until_day)
+        advisor = text("f-advisor")
         return DecisionQuery(
-            advisor_id=text("f-advisor"),
+            advisor_id=self.names.resolve(advisor) if advisor else None,
             team=text("f-team"),
             kind=choice("f-kind"),
             step_id=text("f-step"),
@@ -123,7 +131,7 @@ class ReviewFilters(Vertical):
         self.query_one("#f-advisor", Input).focus()
 
     def suggest(self, advisors: Iterable[str], steps: Iterable[str]) -> None:
-        """Offer known ids as completions: the filters take exact ids."""
+        """Offer advisor names (and ids) and step ids as completions, ignoring case."""
         self.query_one("#f-advisor", Input).suggester = SuggestFromList(
             advisors, case_sensitive=False
         )

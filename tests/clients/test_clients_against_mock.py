@@ -416,3 +416,24 @@ async def test_faults_set_through_the_admin_endpoint_apply_at_once(
         await admin.put(url, json=FaultSpec().model_dump())
         await bundle.faults.incidents()
         assert bundle.health()[Backend.FAULTS].state is HealthState.OK
+
+
+async def test_a_reviewer_reads_the_advisor_directory_page_by_page(
+    state: MockState, transport: CountingTransport
+) -> None:
+    token, _ = token_for(state, Role.SUPERVISOR)
+    everyone = sorted({a.id for a in state.advisors.values()})
+    async with Backends.from_settings(settings_for(token), transport) as bundle:
+        first = await bundle.identity.advisors(limit=2)
+        assert [e.id for e in first.items] == everyone[:2] and first.next_after == everyone[1]
+        rest = await bundle.identity.advisors(after=first.next_after)
+        assert [e.id for e in rest.items] == everyone[2:] and rest.next_after is None
+        assert [e.id for e in await bundle.identity.directory()] == everyone
+        assert [e.id for e in await bundle.identity.directory(max_entries=3)] == everyone[:3]
+        with pytest.raises(ValueError, match="limit must be 1..500"):
+            await bundle.identity.advisors(limit=0)
+
+
+async def test_an_advisor_may_not_read_the_directory(backends: Backends) -> None:
+    with pytest.raises(Forbidden):
+        await backends.identity.directory()

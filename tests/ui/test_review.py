@@ -374,9 +374,8 @@ async def test_filters_combine_and_a_bad_date_keeps_the_list(
         await wait_for(pilot, lambda: error.has_class("-shown"))
         assert "since: '2025-13-40' is not a date (YYYY-MM-DD)" in screen_text(screen)
         assert screen.total == 3, "a typo does not empty the list"
-        assert "kind override" in screen_text(screen) and "advisor adv-sam-carter" in (
-            screen_text(screen)
-        )
+        said = screen_text(screen)
+        assert "kind override" in said and "advisor Sam Carter (adv-sam-carter)" in said
 
 
 async def test_a_reload_keeps_the_screen_and_the_keys_on_the_list(
@@ -407,6 +406,126 @@ async def test_a_reload_keeps_the_screen_and_the_keys_on_the_list(
         await refilter(pilot, screen, lambda: list_keys(pilot, screen, "c"))
         assert screen.query_one("#f-since", Input).value == ""
         assert screen.total == 8
+
+
+async def test_a_supervisor_reads_and_filters_the_log_by_name(
+    make_app: AppFactory, mock_state: MockState, recorded: Decisions
+) -> None:
+    """Advisors are shown by name (list, filter line, figures, detail), the
+    advisor filter takes a name in any case and suggests names, and a name that
+    could be two people is refused naming both."""
+    sam = mock_state.advisors["demo-advisor"]
+    mock_state.advisors["demo-samira"] = sam.model_copy(
+        update={"id": "adv-samira-khan", "display_name": "Samira Khan"}
+    )
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        await wait_until(pilot, lambda: bool(screen.names.by_id), "the advisor directory")
+        table = screen.query_one("#review-table", DataTable)
+        advisors = {str(table.get_row(d.id)[1]) for d in recorded.values()}
+        assert advisors == {"Sam Carter", "Kevin Doyle"}, "names, not adv-… ids"
+        said = screen_text(screen)  # the figures: the only names outside the table yet
+        assert "Sam Carter" in said and "adv-sam-carter" not in said
+
+        box = screen.query_one("#f-advisor", Input)
+        assert box.suggester is not None
+        assert await box.suggester.get_suggestion("sa") == "Sam Carter"
+        # Case-insensitive: the Input casefolds what is typed before asking.
+        assert box.suggester.case_sensitive is False
+        assert await box.suggester.get_suggestion("kev") == "Kevin Doyle"
+
+        await refilter(pilot, screen, submit(screen, "f-advisor", "kevin"))
+        assert set(shown_customers(screen)) == {"C006", "C007", "C008"}
+        assert "advisor Kevin Doyle (adv-kevin-doyle)" in screen_text(screen)
+        await refilter(pilot, screen, submit(screen, "f-advisor", "SAM CARTER"))
+        assert screen.total == 5
+
+        await submit(screen, "f-advisor", "sam")()
+        error = screen.query_one("#review-error")
+        await wait_for(pilot, lambda: error.has_class("-shown"))
+        said = screen_text(screen)
+        assert "'sam' could be 2 advisors" in said
+        assert "Sam Carter (adv-sam-carter)" in said and "Samira Khan (adv-samira-khan)" in said
+        assert screen.total == 5, "an ambiguous name keeps the list"
+
+        detail = await open_detail(pilot, screen, "C003")
+        said = screen_text(detail)
+        assert "by Sam Carter (adv-sam-carter)" in said
+        # C003 is no customer of the customers backend: the id stays, and says why.
+        await wait_until(
+            pilot, lambda: "no name:" in screen_text(detail), "the customer lookup to fail"
+        )
+
+
+async def test_the_detail_names_the_customer_from_their_profile(
+    make_app: AppFactory, mock_state: MockState
+) -> None:
+    advisor_app = make_app("demo-advisor")
+    await advisor_app.session.backends.decisions.record(
+        make_decision(mock_state.advisors["demo-advisor"], minutes_ago=5, customer_id="cus-outage")
+    )
+    await advisor_app.session.aclose()
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        detail = await open_detail(pilot, screen, "cus-outage")
+        await wait_until(
+            pilot,
+            lambda: "customer Iain Ballantyne (cus-outage)" in screen_text(detail),
+            "the customer's name",
+        )
+
+
+async def test_ids_the_directory_does_not_know_are_shown_as_ids(
+    make_app: AppFactory, mock_state: MockState, recorded: Decisions
+) -> None:
+    """Kevin left the directory: his rows show his id, Sam's show her name; and
+    with no directory at all (identity down) the ids show and the foot says why."""
+    del mock_state.advisors["demo-advisor-2"]
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        await wait_until(pilot, lambda: bool(screen.names.by_id), "the advisor directory")
+        table = screen.query_one("#review-table", DataTable)
+        assert str(table.get_row(recorded["C006"].id)[1]) == KEVIN
+        assert str(table.get_row(recorded["C001"].id)[1]) == "Sam Carter"
+        await refilter(pilot, screen, submit(screen, "f-advisor", KEVIN))
+        assert set(shown_customers(screen)) == {"C006", "C007", "C008"}
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(180, 50)) as pilot:
+        await signed_in(pilot)
+        break_backend(mock_state, Backend.IDENTITY, error_rate=1.0)
+        screen = await open_review(pilot, app)
+        table = screen.query_one("#review-table", DataTable)
+        assert str(table.get_row(recorded["C001"].id)[1]) == SAM
+        said = screen_text(screen)
+        assert "advisor ids shown, not names: loading advisor names: identity backend" in said
+        heal(mock_state, Backend.IDENTITY)
+        await list_keys(pilot, screen, "r")
+        await wait_until(pilot, lambda: bool(screen.names.by_id), "the directory on retry")
+        assert str(table.get_row(recorded["C001"].id)[1]) == "Sam Carter"
+        assert "advisor ids shown" not in screen_text(screen)
+
+
+async def test_an_estimated_total_is_shown_as_about(
+    make_app: AppFactory, recorded: Decisions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a very large log the backend stops counting and estimates (total_exact
+    false): the screen says "about", never a count it does not have."""
+    app = make_app("demo-supervisor")
+    decisions = app.session.backends.decisions
+    real_list = decisions.list
+
+    async def estimated(*args: Any, **kwargs: Any) -> Any:
+        page = await real_list(*args, **kwargs)
+        return page.model_copy(update={"total": 1_234_567, "total_exact": False})
+
+    monkeypatch.setattr(decisions, "list", estimated)
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app)
+        said = screen_text(screen)
+        assert "8 of about 1,234,567 decisions loaded · end of list" in said
 
 
 async def test_the_list_pages_as_the_reviewer_scrolls(
