@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from advisor_tui.clients import BackendError, Backends, CallHealth, HealthState, NotFound
+from advisor_tui.clients.identity import read_directory
 from advisor_tui.config import Settings
 from advisor_tui.contract import (
     Advisor,
@@ -277,9 +278,9 @@ class Session:
 
     async def advisor_names(self) -> AdvisorNames:
         """Who each advisor id is, from the identity backend's directory (reviewers
-        only; capped, see ``IdentityClient.directory``). Kept once read."""
+        only; capped, see ``read_directory``). Kept once read."""
         if self.advisor_directory_cache is None:
-            self.advisor_directory_cache = await self.backends.identity.directory()
+            self.advisor_directory_cache = await read_directory(self.backends.identity)
         return AdvisorNames.of(self.advisor_directory_cache)
 
     async def customer_name(self, customer_id: str) -> str:

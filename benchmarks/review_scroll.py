@@ -155,7 +155,7 @@ async def apply_filters(screen: ReviewScreen, filters: dict[str, Any]) -> float:
     generation = screen.generation
     start = time.perf_counter()
     screen.query_one(ReviewFilters).set_values(filters)
-    await wait_until(lambda: screen.generation > generation and not screen.loading)
+    await wait_until(lambda: screen.generation > generation and not screen.list_loading)
     if "list" in screen.failed:
         raise RuntimeError("the first page failed to load")
     return time.perf_counter() - start

@@ -9,7 +9,7 @@ from advisor_tui.contract.common import Backend
 from advisor_tui.contract.identity import Advisor, AdvisorDirectoryPage, AdvisorEntry
 
 DIRECTORY_MAX = 5_000
-"""At most this many advisors are read by ``directory`` (ten pages): a contact
+"""At most this many advisors are read by ``read_directory`` (ten pages): a contact
 centre's reviewers need names, not an unbounded download."""
 
 
@@ -33,16 +33,22 @@ class IdentityClient(BackendHttp):
             routes.ADVISORS, AdvisorDirectoryPage, {"after": after, "limit": limit}
         )
 
-    async def directory(self, max_entries: int = DIRECTORY_MAX) -> list[AdvisorEntry]:
-        """The advisor directory, page by page, up to ``max_entries`` advisors."""
-        entries: list[AdvisorEntry] = []
-        after: str | None = None
-        while len(entries) < max_entries:
-            page = await self.advisors(
-                after, min(routes.ADVISORS_PAGE_MAX, max_entries - len(entries))
-            )
-            entries.extend(page.items)
-            if page.next_after is None or not page.items:
-                break
-            after = page.next_after
-        return entries[:max_entries]
+
+async def read_directory(
+    client: IdentityClient, max_entries: int = DIRECTORY_MAX
+) -> list[AdvisorEntry]:
+    """The advisor directory, page by page, up to ``max_entries`` advisors.
+
+    A function, not a method: ``advisor-tui call identity advisors --all`` is the
+    scripted form, and every client method is a ``call`` operation."""
+    entries: list[AdvisorEntry] = []
+    after: str | None = None
+    while len(entries) < max_entries:
+        page = await client.advisors(
+            after, min(routes.ADVISORS_PAGE_MAX, max_entries - len(entries))
+        )
+        entries.extend(page.items)
+        if page.next_after is None or not page.items:
+            break
+        after = page.next_after
+    return entries[:max_entries]

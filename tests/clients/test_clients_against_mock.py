@@ -25,6 +25,7 @@ from advisor_tui.clients import (
     NotFound,
     Unauthorised,
 )
+from advisor_tui.clients.identity import read_directory
 from advisor_tui.config import RetrySettings, Settings, TimeoutSettings
 from advisor_tui.contract import (
     Advisor,
@@ -428,12 +429,12 @@ async def test_a_reviewer_reads_the_advisor_directory_page_by_page(
         assert [e.id for e in first.items] == everyone[:2] and first.next_after == everyone[1]
         rest = await bundle.identity.advisors(after=first.next_after)
         assert [e.id for e in rest.items] == everyone[2:] and rest.next_after is None
-        assert [e.id for e in await bundle.identity.directory()] == everyone
-        assert [e.id for e in await bundle.identity.directory(max_entries=3)] == everyone[:3]
+        assert [e.id for e in await read_directory(bundle.identity)] == everyone
+        assert [e.id for e in await read_directory(bundle.identity, 3)] == everyone[:3]
         with pytest.raises(ValueError, match="limit must be 1..500"):
             await bundle.identity.advisors(limit=0)
 
 
 async def test_an_advisor_may_not_read_the_directory(backends: Backends) -> None:
     with pytest.raises(Forbidden):
-        await backends.identity.directory()
+        await read_directory(backends.identity)

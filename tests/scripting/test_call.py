@@ -83,6 +83,7 @@ def _decision_file(tmp_path: Path, advisor: Advisor, kind: str, amount: int | No
 
 READS: dict[tuple[str, str], list[str]] = {
     ("identity", "me"): ["identity", "me"],
+    ("identity", "advisors"): ["identity", "advisors", "--limit", "2"],
     ("identity", "health"): ["identity", "health"],
     ("customers", "search"): ["customers", "search", "@ballantyne70"],
     ("customers", "profile"): ["customers", "profile", "cus-outage"],
@@ -135,7 +136,7 @@ def _check_against_contract(backend: str, name: str, result: Any) -> None:
 @pytest.mark.parametrize("key", list(READS), ids=lambda k: " ".join(k))
 def test_every_read_answers_contract_json(key: tuple[str, str], env: MockBackends) -> None:
     argv = READS[key]
-    if key in {("decisions", "stats"), ("decisions", "audit")}:
+    if key in {("decisions", "stats"), ("decisions", "audit"), ("identity", "advisors")}:
         argv = ["--role", "supervisor", *argv]
         env_token = env.token(Role.SUPERVISOR)
         os.environ["ADVISOR_TUI_TOKEN"] = env_token
