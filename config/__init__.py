@@ -1,5 +1,15 @@
-"""Configuration: a frozen ``Settings`` from TOML file, environment and CLI overrides."""
+"""Configuration: a frozen ``Settings`` from TOML file, environment and CLI overrides.
 
+``settings`` holds the model and ``sections`` its parts; ``loading`` reads a
+config and words its errors; ``rendering`` writes settings out as TOML.
+"""
+
+from advisor_tui.config.loading import config_path, load_settings
+from advisor_tui.config.rendering import (
+    default_config_text,
+    render_settings,
+    write_default_config,
+)
 from advisor_tui.config.settings import (
     APP_NAME,
     CONFIG_ENV,
@@ -13,11 +23,6 @@ from advisor_tui.config.settings import (
     RetrySettings,
     Settings,
     TimeoutSettings,
-    config_path,
-    default_config_text,
-    load_settings,
-    render_settings,
-    write_default_config,
 )
 
 __all__ = [

@@ -1,0 +1,117 @@
+"""The ``advisor-tui`` command line.
+
+With no subcommand it runs the app: against the configured backends, or, when
+none are configured, against the embedded demo (mock backends with the seed
+scenarios on loopback), and says so in its header.
+
+One module per command group: ``app`` (run, demo), ``mock``, ``config``,
+``decisions``, ``web`` and ``serve``; ``call`` lives with the scripting API
+(``advisor_tui.scripting.call``). Heavy imports (the mock app, the services,
+Textual) happen inside the commands, so ``--help`` and ``call`` start quickly.
+
+Exit status: 0 ok, 1 operation failed, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from advisor_tui import __version__
+from advisor_tui.cli._common import DEMO_TOKENS, UsageError, _mock_url
+from advisor_tui.cli._common import _settings as _settings
+from advisor_tui.cli.app import add_app_parsers, cmd_demo, cmd_run
+from advisor_tui.cli.config import add_config_parser, cmd_config
+from advisor_tui.cli.decisions import add_decisions_parser, cmd_decisions
+from advisor_tui.cli.mock import add_mock_parser, cmd_mock
+from advisor_tui.cli.serve import add_serve_parser, cmd_serve
+from advisor_tui.cli.web import add_web_parser, cmd_web
+from advisor_tui.config import ConfigError
+
+__all__ = ["DEMO_TOKENS", "UsageError", "build_parser", "main"]
+
+
+def build_parser(*, services: bool = True) -> argparse.ArgumentParser:
+    """Every command's parser; ``services=False`` leaves out the ``serve`` services' own
+    flags, whose modules (a PostgreSQL driver among them) cost the app's cold start
+    ~60 ms for nothing: ``main`` adds them only when ``serve`` is on the command line."""
+    parser = argparse.ArgumentParser(
+        prog="advisor-tui",
+        description="One terminal screen for contact-centre advisors. "
+        "With no command, runs the app (the demo if no backends are configured).",
+    )
+    parser.add_argument("--version", action="version", version=f"advisor-tui {__version__}")
+    parser.add_argument("--config", type=Path, default=None, metavar="PATH", help="config file")
+    parser.add_argument(
+        "--mock-url",
+        type=_mock_url,
+        default=None,
+        metavar="URL",
+        help="use a running 'advisor-tui mock serve' at URL (its root, e.g. "
+        "http://127.0.0.1:8765) for every backend, in the app and the decisions commands; "
+        "mock_url in the config file, ADVISOR_TUI_MOCK_URL in the environment",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    add_app_parsers(sub)
+    add_mock_parser(sub)
+    add_config_parser(sub)
+    add_decisions_parser(sub)
+    add_web_parser(sub)
+    from advisor_tui.scripting.call import add_call_parser
+
+    add_call_parser(sub)
+    add_serve_parser(sub, services=services)
+    return parser
+
+
+def _innermost_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the arguments chose, e.g. that of ``mock serve``."""
+    while True:
+        chooser = next(
+            (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        chosen = getattr(args, chooser.dest, None) if chooser is not None else None
+        if chooser is None or chosen not in chooser.choices:
+            return parser
+        parser = chooser.choices[chosen]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(services="serve" in words)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse reports a subcommand's unknown flag with the top-level usage,
+        # which does not show the flags that subcommand does take.
+        _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return cmd_run(args)
+        if command == "demo":
+            return cmd_demo(args)
+        if command == "mock":
+            return cmd_mock(args)
+        if command == "config":
+            return cmd_config(args)
+        if command == "decisions":
+            return cmd_decisions(args)
+        if command == "web":
+            return cmd_web(args)
+        if command == "call":
+            from advisor_tui.scripting.call import run_call
+
+            return run_call(args)
+        if command == "serve":
+            return cmd_serve(args)
+        parser.error(f"unknown command {command}")
+    except (ConfigError, UsageError) as error:
+        print(f"advisor-tui: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,189 @@
+"""The app itself: ``advisor-tui run`` against the configured backends (or a
+mock server), and ``advisor-tui demo`` against in-process mock backends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from advisor_tui.cli._common import DEMO_TOKENS, UsageError, _settings, _store_path
+from advisor_tui.cli.mock import add_fault_flags, add_tmf_flag, mock_state
+from advisor_tui.config import Protocol, Settings
+from advisor_tui.contract import Backend, Role
+from advisor_tui.formatting import day
+
+
+def add_app_parsers(sub: Any) -> None:
+    sub.add_parser("run", help="run the app against the configured backends (the default)")
+
+    demo = sub.add_parser(
+        "demo", help="run the app against in-process mock backends with the seed scenarios"
+    )
+    add_fault_flags(demo, "demo-mock-decisions.sqlite3 beside the demo's decision log, so it lasts")
+    demo.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=Role.ADVISOR.value,
+        help="sign in as a demo advisor, team lead or supervisor (default advisor)",
+    )
+    demo.add_argument(
+        "--protocol",
+        choices=[p.value for p in Protocol],
+        default=None,
+        help="what the customers and faults backends speak: native (default) or tmf "
+        "(TM Forum Open API v4, served by the same mock)",
+    )
+    add_tmf_flag(demo)
+    demo.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start with no decisions: a new, private decision log for this run only "
+        "(deleted when it ends), instead of the demo log shared by every demo",
+    )
+
+
+def _run_app(
+    settings: Settings,
+    *,
+    base_url: str | None,
+    mode: Any,
+    store_path: Path,
+    warnings: list[str] | None = None,
+) -> int:
+    from advisor_tui.app import AdvisorApp, validate_session_keymap
+    from advisor_tui.clients import Backends
+    from advisor_tui.session import Session
+    from advisor_tui.store.decisions import open_for_app
+
+    try:
+        keymap = validate_session_keymap(settings.keymap)
+    except ValueError as error:
+        raise UsageError(f"config: {error}") from None
+    store, damaged = open_for_app(store_path)
+    warnings = [*(warnings or []), *([damaged] if damaged else [])]
+    if damaged:
+        print(f"warning: {damaged}", file=sys.stderr)
+    backends = Backends.from_settings(settings, base_url=base_url)
+    session = Session(
+        backends=backends,
+        mode=mode,
+        keymap=keymap,
+        settings=settings,
+        store=store,
+        startup_warnings=warnings,
+    )
+    AdvisorApp(session).run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> int:
+    import tempfile
+
+    from advisor_tui.demo import create_demo_app
+    from advisor_tui.mock.server import BackgroundServer
+    from advisor_tui.services.actions.serve import rules_from
+    from advisor_tui.session import RunKind, RunMode
+
+    protocol = getattr(args, "protocol", None)
+    speaks = {"protocol": protocol} if protocol else None
+    settings = _settings(
+        args,
+        token=SecretStr(DEMO_TOKENS[Role(args.role)]),
+        backends={"customers": speaks, "faults": speaks} if speaks else None,
+    )
+    if protocol == Protocol.TMF.value:
+        label = label.replace(")", ", TM Forum APIs)")
+    state = mock_state(args)
+    # The demo's clock is the story's (see advisor_tui.mock.scenario): say which day it is.
+    label += f" · story date {day(settings.display.times.local(state.clock()).date())}"
+    with ExitStack() as stack:
+        if getattr(args, "fresh", False):
+            # A private directory: a fresh demo never wipes the log another
+            # demo running at the same time is using.
+            private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="advisor-demo-")))
+            store_path = private / "demo-decisions.sqlite3"
+            label += ", fresh"
+        else:
+            store_path = _store_path(settings, demo=True)
+        # The mock decisions backend keeps its log beside the demo's local store,
+        # so a restarted demo (as another role) still sees what was decided.
+        decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
+        tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
+        app = create_demo_app(
+            state,
+            decisions_db=decisions_db,
+            rules=rules_from(settings),
+            tmf=tmf,
+            insecure_demo_tokens=False,
+        )
+        server = stack.enter_context(BackgroundServer(app))
+        print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
+        print(f"demo: decisions logged in {store_path}", file=sys.stderr)
+        mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
+        # Sign in as the real flow does: the demo credential buys a signed JWT
+        # from the identity backend, which every backend then verifies.
+        token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
+        settings = _settings(args, token=token)
+        return _run_app(
+            settings,
+            base_url=server.base_url,
+            mode=mode,
+            store_path=store_path,
+            warnings=getattr(args, "startup_warnings", []),
+        )
+
+
+def _demo_signed_token(base_url: str, credential: str) -> SecretStr:
+    import httpx
+
+    from advisor_tui.contract import TokenGrant, routes
+
+    response = httpx.post(
+        base_url + routes.PREFIXES[Backend.IDENTITY] + routes.TOKEN,
+        headers={"Authorization": f"Bearer {credential}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return SecretStr(TokenGrant.model_validate_json(response.content).access_token)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.is_demo:
+        args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
+        args.as_of = None
+        args.decisions_db, args.role = None, Role.ADVISOR.value
+        return cmd_demo(args, label="DEMO (no backends configured)")
+    from advisor_tui.session import LIVE, RunKind, RunMode
+
+    if settings.mock_url is not None:
+        store_path = _store_path(settings, demo=False)
+        # A mock is styled as the demo is: nothing decided there is real.
+        mode = RunMode(RunKind.DEMO, f"MOCK ({settings.mock_url})", decision_log=store_path)
+        return _run_app(_with_demo_token(settings), base_url=None, mode=mode, store_path=store_path)
+    return _run_app(
+        settings,
+        base_url=None,
+        mode=LIVE,
+        store_path=_store_path(settings, demo=False),
+        warnings=args.startup_warnings,
+    )
+
+
+def _with_demo_token(settings: Settings) -> Settings:
+    """Against a mock server with no token configured, sign in as the demo advisor
+    (the tokens are in the mock's advisors.json), as ``advisor-tui call`` does."""
+    if settings.token is not None:
+        return settings
+    token = DEMO_TOKENS[Role.ADVISOR]
+    print(
+        f"mock: signing in as the demo advisor ({token}); set ADVISOR_TUI_TOKEN to "
+        f"demo-team-lead or demo-supervisor for another role",
+        file=sys.stderr,
+    )
+    return settings.model_copy(update={"token": SecretStr(token)})
