@@ -419,16 +419,16 @@ async def bench_engine(
 
 async def main_async(args: argparse.Namespace) -> int:
     server = args.postgres or os.environ.get("ADVISOR_TUI_TEST_POSTGRES")
-    engines = ["sqlite"]
-    if server:
-        engines.append("postgresql")
-    elif not args.quick:
-        print(
-            "no PostgreSQL: pass --postgres URL or set ADVISOR_TUI_TEST_POSTGRES", file=sys.stderr
-        )
-        return 2
-    else:
+    engines = [name for name in ("sqlite", "postgresql") if name in args.engines]
+    if "postgresql" in engines and not server:
+        if not args.quick:
+            print(
+                "no PostgreSQL: pass --postgres URL or set ADVISOR_TUI_TEST_POSTGRES",
+                file=sys.stderr,
+            )
+            return 2
         print("quick: PostgreSQL skipped (ADVISOR_TUI_TEST_POSTGRES not set)")
+        engines.remove("postgresql")
     failed = 0
     with tempfile.TemporaryDirectory(prefix="decisions-bench-") as tmp:
         for name in engines:
@@ -446,6 +446,12 @@ def main() -> int:
     parser.add_argument("--advisors", type=int, default=200)
     parser.add_argument("--per-advisor", type=int, default=25)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--engines",
+        type=lambda text: set(text.split(",")),
+        default={"sqlite", "postgresql"},
+        help="which to run, comma-separated (default sqlite,postgresql: side by side)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.pg_rows = args.sqlite_rows = 5_000

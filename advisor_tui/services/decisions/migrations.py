@@ -139,6 +139,12 @@ SQLITE: tuple[str, ...] = (
     DROP TABLE rollup_cells_month;
     DROP TABLE rollup_cells_day
     """,
+    # Step 5: the review queue (unreviewed overrides) gets a partial index of its
+    # own, as on PostgreSQL; see sqlite_queries.FILTER_INDEXES.
+    """
+    CREATE INDEX IF NOT EXISTS ix_decisions_unreviewed_override ON decisions (id, decided_at)
+        WHERE kind = 'override' AND review_state = 'unreviewed'
+    """,
 )
 
 # -- PostgreSQL ------------------------------------------------------------------

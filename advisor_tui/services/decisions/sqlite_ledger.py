@@ -333,8 +333,8 @@ class SqliteLedger:
             page_args.append(decode_cursor(cursor, "v1")[0])
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_VIEW_COLUMNS} FROM decisions{sqlite_queries.sql_where(page_where)} "
-                "ORDER BY id DESC LIMIT ?",
+                f"SELECT {_VIEW_COLUMNS} FROM decisions{sqlite_queries.page_hint(filters)}"
+                f"{sqlite_queries.sql_where(page_where)} ORDER BY id DESC LIMIT ?",
                 (*page_args, limit + 1),
             ).fetchall()
             total = int(

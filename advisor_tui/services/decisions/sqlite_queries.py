@@ -21,11 +21,13 @@ from advisor_tui.contract.decisions import (
     DecisionStats,
     RateBucket,
     RepeatedOverride,
+    ReviewState,
 )
 from advisor_tui.services.decisions.rules import EPOCH, US_PER_DAY, us
 
 FACETS = "ix_decisions_facets"
 BY_TIME = "ix_decisions_by_time"
+UNREVIEWED_OVERRIDES = "ix_decisions_unreviewed_override"
 
 # One index per filter, (column, id, decided_at): a filtered page is read in id
 # order straight off the index (no sort), a date range is checked without
@@ -51,6 +53,10 @@ FILTER_INDEXES: dict[str, str] = {
     "reason_code, decided_at",
     # Date ranges and the per-advisor/step/day figures, index-only.
     BY_TIME: "decided_at, kind, team, advisor_id, step_id",
+    # The review queue, a supervisor's most used page: counted off the facets
+    # index it read every override's entry (140k of 1M) to find 91k, ~50 ms.
+    # Partial, so only pending work is in it (as on PostgreSQL).
+    UNREVIEWED_OVERRIDES: "id, decided_at WHERE kind = 'override' AND review_state = 'unreviewed'",
 }
 
 EQUALITY_COLUMNS = (
@@ -67,8 +73,12 @@ EQUALITY_COLUMNS = (
 
 
 def create_filter_indexes(db: sqlite3.Connection) -> None:
-    for name, columns in FILTER_INDEXES.items():
-        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON decisions ({columns})")
+    for name, definition in FILTER_INDEXES.items():
+        columns, _, partial = definition.partition(" WHERE ")
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON decisions ({columns})"
+            + (f" WHERE {partial}" if partial else "")
+        )
 
 
 def where(filters: DecisionFilters, *, page: bool = False) -> tuple[list[str], list[Any]]:
@@ -87,10 +97,15 @@ def where(filters: DecisionFilters, *, page: bool = False) -> tuple[list[str], l
         value = getattr(filters, column)
         if value is None:
             continue
+        if column in LITERAL_COLUMNS:
+            # From a fixed set (enums, a bool), never caller text: written as a
+            # literal, which a partial index's condition can be matched against
+            # (a bound parameter cannot).
+            literal = str(int(value)) if isinstance(value, bool) else f"'{_plain(value)}'"
+            clauses.append(f"{column} = {literal}")
+            continue
         clauses.append(f"{column} = ?")
-        if isinstance(value, bool):
-            args.append(int(value))
-        elif isinstance(value, str):
+        if isinstance(value, str):
             args.append(str(value))  # StrEnum members to their plain value
         else:
             args.append(value)
@@ -101,6 +116,16 @@ def where(filters: DecisionFilters, *, page: bool = False) -> tuple[list[str], l
         clauses.append(f"{date_column} < ?")
         args.append(us(filters.until))
     return clauses, args
+
+
+LITERAL_COLUMNS = frozenset({"kind", "needs_approval", "approval", "review_state"})
+
+
+def _plain(value: object) -> str:
+    text = str(value)
+    if not text.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"not an enum value: {text!r}")
+    return text
 
 
 def count_hint(filters: DecisionFilters) -> str:
@@ -115,8 +140,27 @@ def count_hint(filters: DecisionFilters) -> str:
     """
     if filters.advisor_id is not None or filters.customer_id is not None:
         return ""
-    equalities = sum(getattr(filters, c) is not None for c in EQUALITY_COLUMNS)
-    return f" INDEXED BY {FACETS}" if equalities >= 2 else ""
+    if _review_queue(filters):
+        return f" INDEXED BY {UNREVIEWED_OVERRIDES}"
+    given = sum(getattr(filters, c) is not None for c in EQUALITY_COLUMNS)
+    return f" INDEXED BY {FACETS}" if given >= 2 else ""
+
+
+def page_hint(filters: DecisionFilters) -> str:
+    """The review queue's page off its partial index (in id order, nothing else in
+    it): the planner took the review_state index and looked up every unreviewed
+    row for its kind, ~30 ms for page 21 of a million decisions instead of 0.2."""
+    return f" INDEXED BY {UNREVIEWED_OVERRIDES}" if _review_queue(filters) else ""
+
+
+def _review_queue(filters: DecisionFilters) -> bool:
+    """Unreviewed overrides and nothing else (a date range aside)."""
+    given = {c for c in EQUALITY_COLUMNS if getattr(filters, c) is not None}
+    return (
+        given == {"kind", "review_state"}
+        and filters.kind is DecisionKind.OVERRIDE
+        and filters.review_state is ReviewState.UNREVIEWED
+    )
 
 
 def sql_where(clauses: Sequence[str]) -> str:

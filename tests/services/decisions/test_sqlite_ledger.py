@@ -22,6 +22,7 @@ from advisor_tui.contract import (
     Verdict,
     chain_hash,
 )
+from advisor_tui.services.decisions import sqlite_queries
 from advisor_tui.services.decisions.errors import (
     AlreadyDecided,
     ApprovalLimitExceeded,
@@ -241,6 +242,12 @@ FILTER_CASES: dict[str, DecisionFilters] = {
     "until": DecisionFilters(until=NOW - timedelta(days=8)),
     "kind+step": DecisionFilters(kind=DecisionKind.OVERRIDE, step_id="goodwill"),
     "kind+review": DecisionFilters(kind=DecisionKind.OVERRIDE, review_state=ReviewState.UNREVIEWED),
+    "review queue+range": DecisionFilters(
+        kind=DecisionKind.OVERRIDE,
+        review_state=ReviewState.UNREVIEWED,
+        since=NOW - timedelta(days=9),
+        until=NOW - timedelta(days=1),
+    ),
     "team+kind+range": DecisionFilters(
         team="north",
         kind=DecisionKind.DECLINE,
@@ -289,6 +296,39 @@ def test_each_filter_and_combination_matches_the_oracle(
     assert first.total == len(want)
     assert [v.decision.id for v in first.items] == want[:10]
     assert [v.decision.id for v in all_views(ledger, f, 7)] == want
+
+
+def test_the_review_queue_is_read_off_its_own_partial_index(ledger: DecisionLedger) -> None:
+    """Unreviewed overrides: the page and its count walk the partial index (usable
+    only because the enum filters are literals; SQLite refuses INDEXED BY an index
+    it cannot use), not the facets or review_state index past everything else."""
+    f = DecisionFilters(kind=DecisionKind.OVERRIDE, review_state=ReviewState.UNREVIEWED)
+    where, args = sqlite_queries.where(f)
+    page_where, page_args = sqlite_queries.where(f, page=True)
+    plans = [
+        ledger.connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+        for sql, params in (
+            (
+                "SELECT count(*) FROM decisions"
+                + sqlite_queries.count_hint(f)
+                + sqlite_queries.sql_where(where),
+                args,
+            ),
+            (
+                "SELECT id FROM decisions"
+                + sqlite_queries.page_hint(f)
+                + sqlite_queries.sql_where(page_where)
+                + " ORDER BY id DESC LIMIT 51",
+                page_args,
+            ),
+        )
+    ]
+    for plan in plans:
+        assert sqlite_queries.UNREVIEWED_OVERRIDES in str(plan), plan
+    # Any other combination keeps its old path.
+    assert sqlite_queries.page_hint(DecisionFilters(kind=DecisionKind.OVERRIDE)) == ""
+    other = DecisionFilters(kind=DecisionKind.OVERRIDE, review_state=ReviewState.ENDORSED)
+    assert sqlite_queries.UNREVIEWED_OVERRIDES not in sqlite_queries.count_hint(other)
 
 
 def test_paging_covers_everything_exactly_once_newest_first(
