@@ -6,8 +6,11 @@ role and team claims. Static demo tokens only with the explicit insecure flag.""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import jwt
@@ -17,6 +20,7 @@ from fastapi import FastAPI
 from advisor_tui.cli import main
 from advisor_tui.contract import TokenGrant, routes
 from advisor_tui.demo import create_demo_app as create_app
+from advisor_tui.mock.scenario import load_state
 from advisor_tui.mock.state import MockState
 from advisor_tui.mock.tokens import DemoTokenIssuer
 from advisor_tui.services.decisions.auth import JwtAuthenticator, Unauthorised
@@ -169,3 +173,32 @@ def test_serve_decisions_refuses_to_start_without_a_way_to_check_tokens(
     code = main(["serve", "decisions", "--database", "sqlite://", "--port", "1"])
     assert code == 2
     assert "--jwks" in capsys.readouterr().err
+
+
+def test_serve_decisions_with_the_insecure_flag_takes_the_scenarios_static_tokens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The wiring (advisor_tui.cli), not the service, hands over the demo's static
+    tokens: the app ``serve decisions --insecure-demo-tokens`` runs accepts them."""
+    import uvicorn
+
+    served: list[FastAPI] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # not in a test process
+    database = f"sqlite:///{tmp_path / 'decisions.sqlite3'}"
+    args = ["serve", "decisions", "--database", database, "--migrate", "--insecure-demo-tokens"]
+    assert main(args) == 0
+    (app,) = served
+    me = load_state().advisor_for_static_token("demo-advisor")
+    assert me is not None
+    head_path = routes.CHAIN_HEAD.format(advisor_id=me.id)
+
+    async def ask() -> tuple[int, int]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+                good = await client.get(head_path, headers=bearer("demo-advisor"))
+                bad = await client.get(head_path, headers=bearer("not-a-demo-token"))
+                return good.status_code, bad.status_code
+
+    assert asyncio.run(ask()) == (200, 401)
