@@ -9,21 +9,32 @@ Prints:
 - key-press to repaint while a panel is still loading (p50 / p95): switching
   panels with 1-4, and typing and moving between fields in the decision form.
 
+The mock backends run in a process of their own, as every deployed backend does
+(``advisor-tui mock serve`` or the real services): the app's process does only the
+app's work. Served from a thread of the benchmark's own process (``--in-process``,
+how this benchmark first ran) the mock's request handling competed with the app
+for the interpreter lock and its garbage set off collections whose 20-50 ms
+pauses landed in the app's key figures: a cost no advisor's screen pays.
+
 Run: ``python benchmarks/advisor_screen.py`` (``make bench`` runs every benchmark);
-``--quick`` does one round of each, a smoke test whose figures are not judged.
+``--quick`` does one round of each, a smoke test whose figures are not judged;
+``--in-process`` serves the mock from a thread of this process instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 from pydantic import SecretStr
 from textual import events
@@ -84,6 +95,83 @@ app.run(headless=True, size=(160, 48), auto_pilot=auto)
 """
 
 
+MOCK_CHILD = r"""
+import json, sys
+from advisor_tui.contract import Backend, FaultSpec
+from advisor_tui.demo import create_demo_app
+from advisor_tui.mock.scenario import load_state
+from advisor_tui.mock.server import BackgroundServer
+state = load_state()
+with BackgroundServer(create_demo_app(state)) as server:
+    print(server.base_url, flush=True)
+    for line in sys.stdin:  # {"faults": 30000}: that backend's latency from now on
+        for backend, latency_ms in json.loads(line).items():
+            state.faults[Backend(backend)] = FaultSpec(latency_ms=latency_ms)
+        print("ok", flush=True)
+"""
+
+
+class Mock(Protocol):
+    """The mock backends, wherever they run: their URL and their latencies."""
+
+    base_url: str
+
+    def set_latency(self, latencies: Mapping[Backend, int]) -> None: ...
+
+
+class InProcessMock:
+    def __init__(self, base_url: str, state: MockState) -> None:
+        self.base_url = base_url
+        self.state = state
+
+    def set_latency(self, latencies: Mapping[Backend, int]) -> None:
+        self.state.faults.update({b: FaultSpec(latency_ms=ms) for b, ms in latencies.items()})
+
+
+class ChildProcessMock:
+    def __init__(self, child: subprocess.Popen[str], base_url: str) -> None:
+        self.child = child
+        self.base_url = base_url
+
+    def set_latency(self, latencies: Mapping[Backend, int]) -> None:
+        stdin: IO[str] | None = self.child.stdin
+        stdout: IO[str] | None = self.child.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(json.dumps({b.value: ms for b, ms in latencies.items()}) + "\n")
+        stdin.flush()
+        if stdout.readline().strip() != "ok":
+            raise RuntimeError("the mock process did not take the new latencies")
+
+
+@contextmanager
+def mock_backends(*, in_process: bool) -> Iterator[Mock]:
+    if in_process:
+        state = load_state()
+        with BackgroundServer(create_demo_app(state)) as server:
+            yield InProcessMock(server.base_url, state)
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-c", MOCK_CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        base_url = child.stdout.readline().strip()
+        if not base_url.startswith("http"):
+            raise RuntimeError(f"the mock process did not start (exit {child.wait()})")
+        yield ChildProcessMock(child, base_url)
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()  # the child's loop ends, and the server with it
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def cold_start() -> list[float]:
     runs = []
     for _ in range(ROUNDS["cold starts"]):
@@ -135,9 +223,9 @@ def all_ready(app: AdvisorApp) -> bool:
     return all(app.screen.query_one(f"#{p}", BackendPanel).state == "ready" for p in PANELS)
 
 
-async def full_screen(state: MockState, base_url: str) -> list[float]:
-    state.faults.update({b: FaultSpec(latency_ms=ms) for b, ms in LATENCIES.items()})
-    app = make_app(base_url)
+async def full_screen(mock: Mock) -> list[float]:
+    mock.set_latency(LATENCIES)
+    app = make_app(mock.base_url)
     times = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
@@ -149,7 +237,7 @@ async def full_screen(state: MockState, base_url: str) -> list[float]:
             await pilot.pause()
             await wait_until(pilot, lambda: all_ready(app))
             times.append(time.perf_counter() - start)
-    state.faults.update({b: FaultSpec() for b in Backend})
+    mock.set_latency(dict.fromkeys(Backend, 0))
     return times
 
 
@@ -250,10 +338,10 @@ async def timed_keys(
     return times
 
 
-async def keypress_while_loading(state: MockState, base_url: str) -> list[float]:
+async def keypress_while_loading(mock: Mock) -> list[float]:
     """1-4 (switch panel) posted -> the last repaint it caused, while a panel loads."""
-    state.faults[Backend.FAULTS] = FaultSpec(latency_ms=30_000)
-    app = make_app(base_url, slow_backend=True)
+    mock.set_latency({Backend.FAULTS: 30_000})
+    app = make_app(mock.base_url, slow_backend=True)
     times: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
@@ -270,14 +358,14 @@ async def keypress_while_loading(state: MockState, base_url: str) -> list[float]
             assert faults.state == "loading"
 
         times = await timed_keys(app, ["1", "2", "3", "4"] * ROUNDS["keys"], still_loading)
-    state.faults[Backend.FAULTS] = FaultSpec()
+    mock.set_latency({Backend.FAULTS: 0})
     return times
 
 
-async def keypress_in_decision_form(state: MockState, base_url: str) -> list[float]:
+async def keypress_in_decision_form(mock: Mock) -> list[float]:
     """A key in an override form (Tab, typing) -> the last repaint it caused, while
     the History panel loads behind the form."""
-    app = make_app(base_url, slow_backend=True)
+    app = make_app(mock.base_url, slow_backend=True)
     times: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
@@ -286,7 +374,7 @@ async def keypress_in_decision_form(state: MockState, base_url: str) -> list[flo
         await wait_until(pilot, lambda: all_ready(app) and screen.advisor is not None)
         # From now on the customers backend answers in 30 s: History loads
         # behind the form the whole time.
-        state.faults[Backend.CUSTOMERS] = FaultSpec(latency_ms=30_000)
+        mock.set_latency({Backend.CUSTOMERS: 30_000})
         history = screen.query_one("#history", BackendPanel)
         history.action_retry()
         screen.action_show_panel("actions")
@@ -306,7 +394,7 @@ async def keypress_in_decision_form(state: MockState, base_url: str) -> list[flo
             assert history.state == "loading"
 
         times = await timed_keys(app, FORM_KEYS * ROUNDS["keys"], still_loading, idle_check=False)
-    state.faults[Backend.CUSTOMERS] = FaultSpec()
+    mock.set_latency({Backend.CUSTOMERS: 0})
     return times
 
 
@@ -325,14 +413,21 @@ def percentiles(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="one round of each: a smoke test")
-    if parser.parse_args().quick:
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="serve the mock backends from a thread of this process (not as deployed)",
+    )
+    args = parser.parse_args()
+    if args.quick:
         ROUNDS.update(dict.fromkeys(ROUNDS, 1))
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     starts = cold_start()
     print(f"cold start to first frame: {ms(starts)} over {len(starts)} runs")
-    state = load_state()
-    with BackgroundServer(create_demo_app(state)) as server:
-        full = asyncio.run(full_screen(state, server.base_url))
+    where = "in this process" if args.in_process else "in a process of their own"
+    print(f"mock backends {where}")
+    with mock_backends(in_process=args.in_process) as mock:
+        full = asyncio.run(full_screen(mock))
         slowest = max(LATENCIES[b] for b in (Backend.CUSTOMERS, Backend.FAULTS, Backend.ACTIONS))
         ratio = statistics.median(full) * 1000 / slowest
         print(
@@ -340,15 +435,15 @@ def main() -> None:
             f"ratio to slowest ({slowest} ms) {ratio:.2f} (goal <= 1.2; sum would be "
             f"{sum(LATENCIES.values()) / slowest:.1f})"
         )
-        after, rss, loaded = asyncio.run(big_history(server.base_url))
+        after, rss, loaded = asyncio.run(big_history(mock.base_url))
         print(
             f"100k-event customer, first history page response -> on screen: {ms(after)} "
             f"(goal <= 100 ms)"
         )
         print(f"RSS after paging to {loaded:,} events: {rss:.0f} MB (goal <= 150 MB)")
-        keys = asyncio.run(keypress_while_loading(state, server.base_url))
+        keys = asyncio.run(keypress_while_loading(mock))
         print(f"key-press (1-4) to repaint while the faults panel loads: {percentiles(keys)}")
-        form = asyncio.run(keypress_in_decision_form(state, server.base_url))
+        form = asyncio.run(keypress_in_decision_form(mock))
         print(f"key-press to repaint in the decision form while History loads: {percentiles(form)}")
 
 
