@@ -67,3 +67,33 @@ async def test_same_look_as_a_datatable_in_every_focus_state_and_theme() -> None
         )
         assert cached_focused == plain_focused
         assert cached_blurred == plain_blurred
+
+
+class Wide(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Input(id="elsewhere")
+        table = FocusCachedTable(id="cached")
+        table.add_columns(*(f"column {n}" for n in range(12)))
+        yield table
+
+    def on_mount(self) -> None:
+        # Rows landing after the first frame, as History's page does.
+        table = self.query_one(FocusCachedTable)
+        for n in range(40):
+            table.add_row(*(f"row {n} cell {c}" for c in range(12)))
+
+
+async def test_first_focus_changes_no_rule_of_its_scroll_bars() -> None:
+    """Textual styles a scroll bar only when its widget is next restyled (its first
+    focus), and two of the rules then set ask for a layout of the whole screen."""
+    app = Wide()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(FocusCachedTable)
+        bars = [table.vertical_scrollbar, table.horizontal_scrollbar]
+        assert all(bar.display for bar in bars)  # the content overflows both ways
+        before = [dict(bar.styles.base._rules) for bar in bars]
+        assert all(rules.get("scrollbar_size_horizontal") == 1 for rules in before)
+        table.focus()
+        await pilot.pause()
+        assert [dict(bar.styles.base._rules) for bar in bars] == before
