@@ -22,6 +22,7 @@ from pathlib import Path
 from advisor_tui import __version__
 from advisor_tui.cli._common import DEMO_TOKENS, UsageError, _mock_url
 from advisor_tui.cli._common import _settings as _settings
+from advisor_tui.cli._httpx_cli import skip_httpx_command_line
 from advisor_tui.cli.app import add_app_parsers, cmd_demo, cmd_run
 from advisor_tui.cli.config import add_config_parser, cmd_config
 from advisor_tui.cli.decisions import add_decisions_parser, cmd_decisions
@@ -82,6 +83,7 @@ def _innermost_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    skip_httpx_command_line()  # before any command imports httpx
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(services="serve" in words)
     args, unknown = parser.parse_known_args(argv)
