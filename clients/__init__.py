@@ -9,8 +9,9 @@ catch the ``BackendError`` subclasses. Answers are ``advisor_tui.contract`` mode
 
 from __future__ import annotations
 
+import functools
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self, TypeVar
@@ -115,8 +116,11 @@ class Backends:
 
         # httpx loads the CA bundle for every client it builds (~30 ms each on
         # a quiet machine, a fifth of a cold start for five clients): load it
-        # once, with the same defaults, and share it.
-        verify: ssl.SSLContext | bool = httpx.create_ssl_context() if transport is None else True
+        # once, with the same defaults, and share it; when the first client is
+        # first used (after the app's first frame), not now.
+        verify: ssl.SSLContext | bool | Callable[[], ssl.SSLContext] = (
+            functools.cache(httpx.create_ssl_context) if transport is None else True
+        )
 
         def make(client_cls: type[_Client]) -> _Client:
             return client_cls(

@@ -140,6 +140,12 @@ class BackendHttp:
     One ``httpx.AsyncClient`` per backend, made once and reused, so connections
     are pooled. Subclasses set ``backend`` and add typed methods on top of
     ``get_model`` / ``get_list`` / ``post_model``.
+
+    The ``httpx.AsyncClient`` is made on first use, not here: making one imports
+    httpcore's transports and, through ``verify``, may load the CA bundle (~45 ms
+    together), which the app's first frame need not wait for (its first call,
+    sign-in, starts just after that frame). ``verify`` may be a function that
+    returns the SSL context, called then.
     """
 
     backend: ClassVar[Backend]
@@ -158,7 +164,7 @@ class BackendHttp:
         rng: random.Random | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         display_safe: bool = True,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | bool | Callable[[], ssl.SSLContext] = True,
     ) -> None:
         self.timeout = timeout or httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
         self.retry = retry or RetryPolicy()
@@ -174,24 +180,35 @@ class BackendHttp:
         self._secret = secret
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=self.timeout,
-            transport=transport,
-            auth=_BearerAuth(secret) if secret is not None else None,
-            headers={"Accept": "application/json"},
-            verify=verify,
-        )
+        self._base_url = base_url
+        self._transport = transport
+        self._verify = verify
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            verify = self._verify() if callable(self._verify) else self._verify
+            self._http = httpx.AsyncClient(
+                base_url=self._base_url,
+                timeout=self.timeout,
+                transport=self._transport,
+                auth=_BearerAuth(self._secret) if self._secret is not None else None,
+                headers={"Accept": "application/json"},
+                verify=verify,
+            )
+        return self._http
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={str(self._client.base_url)!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     @property
     def base_url(self) -> str:
         return str(self._client.base_url)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

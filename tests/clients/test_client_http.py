@@ -705,3 +705,28 @@ async def test_backends_carry_timeouts_and_retry_from_settings() -> None:
         assert client.timeout == httpx.Timeout(connect=1, read=3, write=4, pool=0.5)
         assert client.retry == RetryPolicy(attempts=7, initial=0.2, maximum=2, jitter=0.1, total=9)
         assert client.slow_ms == 250
+
+
+async def test_clients_make_their_http_client_and_one_ssl_context_on_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's first frame waits for neither (httpcore's import and the CA bundle);
+    the five clients still share one SSL context, loaded once."""
+    loaded: list[object] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        context = real(*args, **kwargs)
+        loaded.append(context)
+        return context
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    settings = Settings(token=SecretStr("demo-advisor"))
+    async with Backends.from_settings(settings, base_url="http://127.0.0.1:9") as backends:
+        clients = [backends.identity, backends.customers, backends.faults, backends.actions]
+        assert all(client._http is None for client in clients)
+        assert loaded == []
+        urls = [client.base_url for client in clients]  # first use
+        assert urls[0] == "http://127.0.0.1:9/identity/"
+        assert all(client._http is not None for client in clients)
+        assert len(loaded) == 1
