@@ -79,27 +79,6 @@ def validate_session_keymap(keymap: dict[str, str]) -> dict[str, str]:
     return validate_keymap(keymap, binding_ids(BINDING_OWNERS))
 
 
-YOUNG_GENERATION_SIZE = 7000
-"""Allocations between two young collections (CPython's default: 700)."""
-
-
-def settle_heap() -> None:
-    """Keep the cyclic collector's pauses out of key-presses.
-
-    Everything built before the first frame (modules, the screen, the demo's
-    mock data) lives as long as the app: frozen, it is out of the collector's
-    full passes, which otherwise stalled a key-press for ~100 ms now and then.
-    With CPython's default threshold a screen's worth of work (a customer's
-    panels landing, keys) still ran a young collection every few keys and a
-    full one of everything since the freeze (25-35 ms) every few dozen; at 7000
-    both run about ten times less often, each young one costing 1-5 ms
-    (benchmarks/advisor_screen.py, 1-4 keys: 2 full collections in a run -> none).
-    """
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION_SIZE, middle, old)
-
-
 class AdvisorApp(App[None]):
     TITLE = "Advisor TUI"
     BINDINGS = APP_BINDINGS
@@ -130,7 +109,13 @@ class AdvisorApp(App[None]):
             self.notify(
                 clean(warning, 600), title="Warning", severity="warning", timeout=60, markup=False
             )
-        self.call_after_refresh(settle_heap)
+        # Everything built so far (modules, the screen, the demo's mock data)
+        # lives as long as the app: keep it out of the cyclic collector's full
+        # passes, which otherwise stalled a key-press for ~100 ms now and then.
+        # (A young generation of 7000 instead of CPython's 700 was tried and
+        # not kept: ~5x fewer collections, but a middle one then took up to
+        # ~25 ms instead of ~5: fewer pauses, longer ones, no better p95.)
+        self.call_after_refresh(gc.freeze)
         # Delivery starts at once (just after the first frame): decisions left
         # pending by a crash or a closed laptop go out as soon as the app is back.
         self.call_after_refresh(self._start_delivery)
