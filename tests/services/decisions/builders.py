@@ -143,3 +143,17 @@ def goodwill_override(advisor: Advisor, *, minutes_ago: int, pence: int) -> Deci
 
 def review(verdict: Verdict, note: str = "", *, review_id: str | None = None) -> ReviewCreate:
     return ReviewCreate(id=review_id or str(ULID()), verdict=verdict, note=note)
+
+
+def many_advisors(count: int, prefix: str = "adv-") -> list[Advisor]:
+    """``count`` plain advisors in three teams, for concurrency tests."""
+    return [
+        Advisor(
+            id=f"{prefix}{i:02d}",
+            display_name=f"Advisor {i}",
+            role=Role.ADVISOR,
+            team=f"team-{i % 3}",
+            permissions=Permissions(max_goodwill_credit_pence=2500),
+        )
+        for i in range(count)
+    ]

@@ -18,26 +18,15 @@ from advisor_tui.contract import (
     ChainHead,
     Decision,
     DecisionReceipt,
-    Permissions,
-    Role,
     chain_hash,
     routes,
 )
 from advisor_tui.services.decisions.engine import DecisionEngine
-from tests.services.decisions.builders import make_decision
+from tests.services.decisions.builders import make_decision, many_advisors
 from tests.services.decisions.conftest import EngineMaker
 from tests.services.decisions.test_api import app_with
 
-ADVISORS = [
-    Advisor(
-        id=f"adv-{i:02d}",
-        display_name=f"Advisor {i}",
-        role=Role.ADVISOR,
-        team=f"team-{i % 3}",
-        permissions=Permissions(max_goodwill_credit_pence=2500),
-    )
-    for i in range(12)
-]
+ADVISORS = many_advisors(12)
 PER_ADVISOR = 8
 
 

@@ -32,25 +32,14 @@ from advisor_tui.contract import (
     ChainLinkPage,
     Decision,
     DecisionReceipt,
-    Permissions,
-    Role,
     chain_hash,
     routes,
 )
 from advisor_tui.mock.tokens import DemoTokenIssuer
-from tests.services.decisions.builders import SAM, make_decision
+from tests.services.decisions.builders import SAM, make_decision, many_advisors
 from tests.services.decisions.conftest import empty_postgres
 
-ADVISORS = [
-    Advisor(
-        id=f"adv-w{i:02d}",
-        display_name=f"Advisor {i}",
-        role=Role.ADVISOR,
-        team=f"team-{i % 3}",
-        permissions=Permissions(max_goodwill_credit_pence=2500),
-    )
-    for i in range(8)
-]
+ADVISORS = many_advisors(8, prefix="adv-w")
 PER_ADVISOR = 6
 START_TIMEOUT_S = 60.0
 
