@@ -18,7 +18,7 @@ Who may do what
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel
@@ -103,6 +103,16 @@ def _forbid_advisor(caller: Advisor, what: str) -> None:
             status.HTTP_403_FORBIDDEN,
             detail=f"{what} is for team leads and supervisors; you are signed in as an advisor",
         )
+
+
+_Row = TypeVar("_Row")
+
+
+def _one_page(rows: list[_Row], limit: int) -> tuple[list[_Row], _Row | None]:
+    """``rows`` fetched with ``limit + 1``: the page, and its last row if more follow
+    (the cursor to the next page), else None."""
+    page = rows[:limit]
+    return page, page[-1] if len(rows) > limit else None
 
 
 def caller_dependency(authenticator: Authenticator) -> Callable[..., Advisor]:
@@ -323,10 +333,8 @@ def build_router(
             links = await engine.chain_links(advisor_id, after, limit + 1)
         except LedgerError as exc:
             raise http_error(exc) from exc
-        more = len(links) > limit
-        links = links[:limit]
-        next_after = links[-1].sequence if more else None
-        return _json(ChainLinkPage(items=links, next_after=next_after))
+        links, last = _one_page(links, limit)
+        return _json(ChainLinkPage(items=links, next_after=last.sequence if last else None))
 
     @router.get(
         routes.AUDIT,
@@ -344,10 +352,8 @@ def build_router(
             items = await engine.audit(after, limit + 1)
         except LedgerError as exc:
             raise http_error(exc) from exc
-        more = len(items) > limit
-        items = items[:limit]
-        next_after = items[-1].advisor_id if more else None
-        return _json(ChainAuditPage(items=items, next_after=next_after))
+        items, last = _one_page(items, limit)
+        return _json(ChainAuditPage(items=items, next_after=last.advisor_id if last else None))
 
     @router.get(
         routes.STATS,
