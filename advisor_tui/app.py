@@ -1,34 +1,36 @@
-"""The Textual app: wiring (screens, keymap, command palette) and the safety net."""
+"""The Textual app: wiring (screens, keymap, command palette) and the safety net.
+
+This module imports Textual and nothing heavy of the project's own (no pydantic,
+no contract, no screens): an app given a way to open its session rather than a
+session (see ``advisor_tui.startup``) paints its first frame before those load.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerState
+from textual.worker import WorkerFailed as TaskFailed
 
 from advisor_tui.keymap import binding_ids, validate_keymap
-from advisor_tui.screens.advisor import AdvisorScreen
-from advisor_tui.screens.confirm import ConfirmScreen
-from advisor_tui.screens.decision_form import DecisionForm
-from advisor_tui.screens.event_detail import EventDetailScreen
-from advisor_tui.screens.help import HelpScreen
-from advisor_tui.screens.pick_customer import PickCustomerScreen
-from advisor_tui.screens.review import ReviewScreen
-from advisor_tui.screens.review_detail import ReviewDetailScreen
-from advisor_tui.session import Session
 from advisor_tui.text import clean
-from advisor_tui.widgets._workers import WorkerFailed, worker_purpose
+
+if TYPE_CHECKING:
+    from advisor_tui.session import Session
+    from advisor_tui.widgets._workers import WorkerFailed
 
 APP_NAME = "advisor-tui"
 LOG_NAME = "advisor-tui.log"
@@ -61,35 +63,98 @@ class _AppKeys:
     BINDINGS = APP_BINDINGS
 
 
-BINDING_OWNERS: tuple[type, ...] = (
-    _AppKeys,
-    AdvisorScreen,
-    HelpScreen,
-    ConfirmScreen,
-    PickCustomerScreen,
-    EventDetailScreen,
-    DecisionForm,
-    ReviewScreen,
-    ReviewDetailScreen,
-)
+def binding_owners() -> tuple[type, ...]:
+    """Every class that declares bindings: the app and each of its screens."""
+    from advisor_tui.screens.advisor import AdvisorScreen
+    from advisor_tui.screens.confirm import ConfirmScreen
+    from advisor_tui.screens.decision_form import DecisionForm
+    from advisor_tui.screens.event_detail import EventDetailScreen
+    from advisor_tui.screens.help import HelpScreen
+    from advisor_tui.screens.pick_customer import PickCustomerScreen
+    from advisor_tui.screens.review import ReviewScreen
+    from advisor_tui.screens.review_detail import ReviewDetailScreen
+
+    return (
+        _AppKeys,
+        AdvisorScreen,
+        HelpScreen,
+        ConfirmScreen,
+        PickCustomerScreen,
+        EventDetailScreen,
+        DecisionForm,
+        ReviewScreen,
+        ReviewDetailScreen,
+    )
 
 
 def validate_session_keymap(keymap: dict[str, str]) -> dict[str, str]:
     """Check a configured keymap against every binding id the app declares."""
-    return validate_keymap(keymap, binding_ids(BINDING_OWNERS))
+    return validate_keymap(keymap, binding_ids(binding_owners()))
+
+
+class StartupFailed(Exception):
+    """Opening the session failed in a way the person must fix (bad config, a
+    keymap naming no key): the app ends at once, and the command line prints
+    this and exits 2, as it does when the same is found before the app starts."""
 
 
 class AdvisorApp(App[None]):
     TITLE = "Advisor TUI"
     BINDINGS = APP_BINDINGS
 
-    def __init__(self, session: Session, *, log_path: Path | None = None) -> None:
+    session: Session
+
+    def __init__(
+        self, session: Session | Callable[[], Session], *, log_path: Path | None = None
+    ) -> None:
+        """``session``: the session, or a function that opens it. Given a function,
+        the app paints a starting screen at once and opens the session just after
+        it, on another thread (``advisor_tui.startup``); a ``StartupFailed`` from
+        it ends the app with ``startup_error`` set and return code 2."""
         super().__init__()
-        self.session = session
+        self._open_session = session if callable(session) else None
+        if not callable(session):
+            self.session = session
+        self.startup_error: str | None = None
         self.log_path = log_path or default_log_path()
         self._stop_delivery = asyncio.Event()
+        self._delivery: Worker[None] | None = None
 
     def on_mount(self) -> None:
+        if self._open_session is None:
+            self._begin()
+            return
+        from advisor_tui.screens.starting import StartingScreen
+
+        self.push_screen(StartingScreen())
+        # After the first frame: what it waited for until now (the config,
+        # pydantic and the contract, the screens) loads behind it.
+        self.call_after_refresh(self.run_worker, self._open_then_begin, group="opening")
+
+    async def _open_then_begin(self) -> None:
+        assert self._open_session is not None
+        try:
+            # On another thread, so the starting screen's search box answers
+            # keys while it runs (the GIL is handed over every few ms).
+            self.session = await asyncio.to_thread(self._open_session)
+        except StartupFailed as error:
+            self._end_start(str(error), 2)
+            return
+        except Exception as error:
+            log_traceback(self.log_path, "starting", error)
+            self._end_start(f"could not start: {type(error).__name__}: {error}", 1)
+            return
+        self._open_session = None
+        self._begin()
+
+    def _end_start(self, error: str, code: int) -> None:
+        self.startup_error = error
+        self.exit(return_code=code)
+
+    def _begin(self) -> None:
+        from advisor_tui.screens.advisor import AdvisorScreen
+        from advisor_tui.screens.starting import StartingScreen
+
         if self.session.keymap:
             self.set_keymap(self.session.keymap)
         settings = self.session.settings
@@ -103,7 +168,15 @@ class AdvisorApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
-        self.push_screen(AdvisorScreen(self.session))
+        screen = AdvisorScreen(self.session)
+        starting = self.screen
+        if isinstance(starting, StartingScreen):
+            # Read before the switch takes the starting screen's widgets away.
+            typed, asked = starting.typed, starting.search_asked
+            self.switch_screen(screen)
+            self.call_after_refresh(self._hand_over, screen, typed, asked)
+        else:
+            self.push_screen(screen)
         for warning in self.session.startup_warnings:
             # Long-lived: these were said while the terminal was not yet ours.
             self.notify(
@@ -120,8 +193,20 @@ class AdvisorApp(App[None]):
         # pending by a crash or a closed laptop go out as soon as the app is back.
         self.call_after_refresh(self._start_delivery)
 
+    async def _hand_over(self, screen: Screen[None], typed: str, asked: bool) -> None:
+        """What the advisor typed on the starting screen goes on in the advisor
+        screen's search box, and an Enter pressed there searches now."""
+        from textual.widgets import Input
+
+        search = screen.query_one("#search", Input)
+        if typed and not search.value:
+            search.value = typed
+            search.cursor_position = len(typed)
+            if asked:
+                await search.action_submit()
+
     def _start_delivery(self) -> None:
-        self.run_worker(
+        self._delivery = self.run_worker(
             self.session.deliver_forever(self._stop_delivery),
             name="decision-delivery",
             description="delivering decisions",
@@ -137,6 +222,8 @@ class AdvisorApp(App[None]):
         self.report_failure(message.what, message.error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from advisor_tui.widgets._workers import worker_purpose
+
         # The app's own workers (decision delivery) end up here.
         if event.state is WorkerState.ERROR:
             self.report_failure(worker_purpose(event.worker), event.worker.error)
@@ -160,9 +247,21 @@ class AdvisorApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._stop_delivery.set()
-        await self.session.aclose()
+        delivery = self._delivery
+        if delivery is not None and not delivery.is_finished:
+            # Its pass must end before the session closes the decision log under
+            # it (a store call after the close failed the pass, with a traceback
+            # on stderr, on a quick quit). Cancelled, not awaited to the end: an
+            # undelivered decision stays pending in the log for the next run.
+            delivery.cancel()
+            with contextlib.suppress(WorkerCancelled, TaskFailed, WorkerError):
+                await delivery.wait()
+        if hasattr(self, "session"):
+            await self.session.aclose()
 
     def action_help(self) -> None:
+        from advisor_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

@@ -11,12 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_config_dir
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from advisor_tui.config.settings import (
-    APP_NAME,
     CONFIG_ENV,
     ENV_PREFIX,
     TEST_ENV_PREFIX,
@@ -24,16 +22,12 @@ from advisor_tui.config.settings import (
     Settings,
     _file_layer,
 )
+from advisor_tui.startup import config_file
 
 
 def config_path(explicit: Path | None = None) -> Path:
     """The config file to read: ``--config`` > ``$ADVISOR_TUI_CONFIG`` > the user config dir."""
-    if explicit is not None:
-        return explicit
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        return Path(from_env)
-    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+    return config_file(explicit)
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> tuple[Settings, list[str]]:

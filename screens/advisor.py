@@ -32,6 +32,7 @@ from advisor_tui.screens.decision_form import DecisionForm, Draft
 from advisor_tui.screens.event_detail import EventDetailScreen
 from advisor_tui.screens.pick_customer import PickCustomerScreen
 from advisor_tui.screens.review import ReviewScreen
+from advisor_tui.screens.starting import SEARCH_PLACEHOLDER
 from advisor_tui.session import Decided, Session
 from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets import (
@@ -130,7 +131,7 @@ class AdvisorScreen(BackendCalls, QuickScreen, Screen[None]):
         )
         with Horizontal(id="search-row"):
             yield Input(
-                placeholder="Account, phone, email, postcode + surname, or @handle — Enter",
+                placeholder=SEARCH_PLACEHOLDER,
                 id="search",
             )
             yield Static(id="search-status")

@@ -18,26 +18,45 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from advisor_tui import __version__
-from advisor_tui.cli._common import DEMO_TOKENS, UsageError, _mock_url
-from advisor_tui.cli._common import _settings as _settings
 from advisor_tui.cli._httpx_cli import skip_httpx_command_line
-from advisor_tui.cli.app import add_app_parsers, cmd_demo, cmd_run
-from advisor_tui.cli.config import add_config_parser, cmd_config
-from advisor_tui.cli.decisions import add_decisions_parser, cmd_decisions
-from advisor_tui.cli.mock import add_mock_parser, cmd_mock
-from advisor_tui.cli.serve import add_serve_parser, cmd_serve
-from advisor_tui.cli.web import add_web_parser, cmd_web
-from advisor_tui.config import ConfigError
+
+if TYPE_CHECKING:
+    from advisor_tui.cli._common import DEMO_TOKENS as DEMO_TOKENS
+    from advisor_tui.cli._common import UsageError as UsageError
 
 __all__ = ["DEMO_TOKENS", "UsageError", "build_parser", "main"]
 
 
-def build_parser(*, services: bool = True) -> argparse.ArgumentParser:
+def __getattr__(name: str) -> Any:
+    # Imported on first use: this module is what ``advisor-tui`` starts with, and a
+    # start on a checked config must reach its first frame before pydantic loads
+    # (``advisor_tui.startup``).
+    if name in {"DEMO_TOKENS", "UsageError", "_settings"}:
+        from advisor_tui.cli import _common
+
+        return getattr(_common, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+CALL_HELP = "call one backend operation and print its answer as JSON"
+
+
+def build_parser(*, services: bool = True, call: bool = True) -> argparse.ArgumentParser:
     """Every command's parser; ``services=False`` leaves out the ``serve`` services' own
     flags, whose modules (a PostgreSQL driver among them) cost the app's cold start
-    ~60 ms for nothing: ``main`` adds them only when ``serve`` is on the command line."""
+    ~60 ms for nothing, and ``call=False`` the ``call`` operations (the clients and
+    httpx, ~40 ms): ``main`` adds each only when its command is on the command line."""
+    from advisor_tui.cli._common import _mock_url
+    from advisor_tui.cli.app import add_app_parsers
+    from advisor_tui.cli.config import add_config_parser
+    from advisor_tui.cli.decisions import add_decisions_parser
+    from advisor_tui.cli.mock import add_mock_parser
+    from advisor_tui.cli.serve import add_serve_parser
+    from advisor_tui.cli.web import add_web_parser
+
     parser = argparse.ArgumentParser(
         prog="advisor-tui",
         description="One terminal screen for contact-centre advisors. "
@@ -61,9 +80,12 @@ def build_parser(*, services: bool = True) -> argparse.ArgumentParser:
     add_config_parser(sub)
     add_decisions_parser(sub)
     add_web_parser(sub)
-    from advisor_tui.scripting.call import add_call_parser
+    if call:
+        from advisor_tui.scripting.call import add_call_parser
 
-    add_call_parser(sub)
+        add_call_parser(sub)
+    else:
+        sub.add_parser("call", help=CALL_HELP)
     add_serve_parser(sub, services=services)
     return parser
 
@@ -82,10 +104,62 @@ def _innermost_parser(
         parser = chooser.choices[chosen]
 
 
+def _plain_run(words: Sequence[str]) -> tuple[bool, Path | None]:
+    """Whether the words only run the app (``advisor-tui [--config PATH] [run]``),
+    and the ``--config`` they give; anything else takes the full parser."""
+    config: Path | None = None
+    rest = list(words)
+    while rest and rest[0].startswith("--config"):
+        flag = rest.pop(0)
+        if flag.startswith("--config="):
+            config = Path(flag.removeprefix("--config="))
+        elif flag == "--config" and rest and not rest[0].startswith("-"):
+            config = Path(rest.pop(0))
+        else:
+            return False, None
+    return rest in ([], ["run"]), config
+
+
+def _run_checked(config: Path | None) -> int:
+    """Run the app on a config the last start checked: first frame first, then
+    the session (``advisor_tui.startup``)."""
+    from advisor_tui.app import AdvisorApp
+    from advisor_tui.startup import forget_checked
+
+    def open_session() -> Any:
+        from advisor_tui.cli.app import open_live_session
+
+        return open_live_session(config)
+
+    app = AdvisorApp(open_session)
+    app.run()
+    if app.startup_error is not None:
+        forget_checked()
+        print(f"advisor-tui: {app.startup_error}", file=sys.stderr)
+        return 2
+    return app.return_code or 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     skip_httpx_command_line()  # before any command imports httpx
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(services="serve" in words)
+    plain, config = _plain_run(words)
+    if plain:
+        from advisor_tui.startup import checked_before, fingerprint
+
+        if checked_before(fingerprint(config)):
+            return _run_checked(config)
+
+    from advisor_tui.cli._common import UsageError
+    from advisor_tui.cli.app import cmd_demo, cmd_run
+    from advisor_tui.cli.config import cmd_config
+    from advisor_tui.cli.decisions import cmd_decisions
+    from advisor_tui.cli.mock import cmd_mock
+    from advisor_tui.cli.serve import cmd_serve
+    from advisor_tui.cli.web import cmd_web
+    from advisor_tui.config import ConfigError
+
+    parser = build_parser(services="serve" in words, call="call" in words)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         # argparse reports a subcommand's unknown flag with the top-level usage,

@@ -41,10 +41,12 @@ def _mock_url(text: str) -> str:
     return text
 
 
-def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+def _settings(args: argparse.Namespace, *, echo: bool = True, **overrides: Any) -> Settings:
+    """The settings for a command; warnings go to stderr (unless ``echo`` is off:
+    the app has the terminal) and to ``args.startup_warnings`` for the app."""
     overrides.setdefault("mock_url", getattr(args, "mock_url", None))
     settings, warnings = load_settings(args.config, **overrides)
-    for warning in warnings:
+    for warning in warnings if echo else ():
         print(f"warning: {warning}", file=sys.stderr)
     # The app's alternate screen hides stderr: it shows these again itself.
     args.startup_warnings = warnings

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from advisor_tui.cli._common import DEMO_TOKENS, UsageError, _settings, _store_path
 from advisor_tui.cli.mock import add_fault_flags, add_tmf_flag, mock_state
-from advisor_tui.config import Protocol, Settings
+from advisor_tui.config import ConfigError, Protocol, Settings
 from advisor_tui.contract import Backend, Role
 from advisor_tui.formatting import day
+from advisor_tui.startup import fingerprint, remember_checked
+
+if TYPE_CHECKING:
+    from advisor_tui.session import Session
 
 
 def add_app_parsers(sub: Any) -> None:
@@ -47,15 +53,18 @@ def add_app_parsers(sub: Any) -> None:
     )
 
 
-def _run_app(
+def _open_session(
     settings: Settings,
     *,
     base_url: str | None,
     mode: Any,
     store_path: Path,
     warnings: list[str] | None = None,
-) -> int:
-    from advisor_tui.app import AdvisorApp, validate_session_keymap
+    echo: bool = True,
+) -> Session:
+    """The app's session: keymap checked, decision log open, clients made. A
+    warning goes to stderr too unless ``echo`` is off (the app has the terminal)."""
+    from advisor_tui.app import validate_session_keymap
     from advisor_tui.clients import Backends
     from advisor_tui.session import Session
     from advisor_tui.store.decisions import open_for_app
@@ -66,10 +75,10 @@ def _run_app(
         raise UsageError(f"config: {error}") from None
     store, damaged = open_for_app(store_path)
     warnings = [*(warnings or []), *([damaged] if damaged else [])]
-    if damaged:
+    if damaged and echo:
         print(f"warning: {damaged}", file=sys.stderr)
     backends = Backends.from_settings(settings, base_url=base_url)
-    session = Session(
+    return Session(
         backends=backends,
         mode=mode,
         keymap=keymap,
@@ -77,8 +86,50 @@ def _run_app(
         store=store,
         startup_warnings=warnings,
     )
+
+
+def _run_app(
+    settings: Settings,
+    *,
+    base_url: str | None,
+    mode: Any,
+    store_path: Path,
+    warnings: list[str] | None = None,
+    then: Callable[[], None] | None = None,
+) -> int:
+    from advisor_tui.app import AdvisorApp
+
+    session = _open_session(
+        settings, base_url=base_url, mode=mode, store_path=store_path, warnings=warnings
+    )
+    if then is not None:
+        then()
     AdvisorApp(session).run()
     return 0
+
+
+def open_live_session(config: Path | None) -> Session:
+    """``advisor-tui run``'s session, opened by the app just after its first frame
+    (``advisor_tui.startup``): as ``cmd_run`` opens it, saying nothing on stderr."""
+    from advisor_tui.app import StartupFailed
+    from advisor_tui.session import LIVE
+
+    args = argparse.Namespace(config=config, mock_url=None, command="run")
+    try:
+        settings = _settings(args, echo=False)
+        if settings.is_demo or settings.mock_url is not None:
+            # Not what was checked: the config changed as the app started.
+            raise StartupFailed("the config changed as the app started; start it again")
+        return _open_session(
+            settings,
+            base_url=None,
+            mode=LIVE,
+            store_path=_store_path(settings, demo=False),
+            warnings=args.startup_warnings,
+            echo=False,
+        )
+    except (ConfigError, UsageError) as error:
+        raise StartupFailed(str(error)) from None
 
 
 def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> int:
@@ -172,6 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode=LIVE,
         store_path=_store_path(settings, demo=False),
         warnings=args.startup_warnings,
+        # Checked in full: the next start on the same config paints first.
+        then=partial(remember_checked, fingerprint(args.config)),
     )
 
 

@@ -29,7 +29,7 @@ def demo_token(role: Role = Role.ADVISOR) -> str:
     """The bearer token the demo signs in with for ``role``."""
     # The demo's own table, so scripts and fixtures sign in exactly as
     # `advisor-tui demo` does.
-    from advisor_tui.cli import DEMO_TOKENS
+    from advisor_tui.cli._common import DEMO_TOKENS
 
     return DEMO_TOKENS[role]
 

@@ -196,9 +196,11 @@ def _operation_listing() -> str:
 
 def add_call_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``call`` on the ``advisor-tui`` subcommands (``cli.build_parser``)."""
+    from advisor_tui.cli import CALL_HELP
+
     call: argparse.ArgumentParser = sub.add_parser(
         "call",
-        help="call one backend operation and print its answer as JSON",
+        help=CALL_HELP,
         description=(
             "Call one backend operation with the app's config, environment and flags, "
             "and print the answer as JSON on stdout (lists as JSON Lines). With no "
