@@ -206,6 +206,8 @@ class AdvisorApp(App[None]):
                 await search.action_submit()
 
     def _start_delivery(self) -> None:
+        if self._stop_delivery.is_set():  # quit before the first frame was done
+            return
         self._delivery = self.run_worker(
             self.session.deliver_forever(self._stop_delivery),
             name="decision-delivery",
