@@ -1,17 +1,20 @@
 """A quick start for a config that has been checked before.
 
-Before the app takes the terminal, ``advisor-tui run`` reads and checks its
-config: pydantic, pydantic-settings and the contract it refers to load first,
-and they cost more than all of Textual (the first frame came at ~2.2x a bare
-Textual app's). A config error is then said on a plain terminal, exit 2.
+Before the app takes the terminal, ``advisor-tui`` (``run``, or ``demo``) reads
+and checks its config: pydantic, pydantic-settings and the contract it refers
+to load first, and they cost more than all of Textual (the live app's first
+frame came at ~2.2x a bare Textual app's; the demo's, which also starts its mock
+servers, at ~4x). A config error is then said on a plain terminal, exit 2.
 
-Most starts read the same config as the last one: the same file, the same
-``ADVISOR_TUI_*`` variables, the same app. When the last start checked exactly
-this, the app paints its first frame at once and opens the session just after
-it (``AdvisorApp`` given an opener). Should that still fail (say a keymap
-entry the new version no longer has), the app ends and the error is printed
-with the same words and exit status, only after a glimpse of the screen. Any
-change to what is read, or an app upgrade, means the check runs first again.
+Most starts read the same config as the last one: the same command, file,
+``ADVISOR_TUI_*`` variables and app. When the last start checked exactly this,
+the app paints a starting screen at once (its search box already takes typing)
+and opens the session behind it, on another thread (``AdvisorApp`` given an
+opener). Should that still fail (say a keymap entry the new version no longer
+has), the app ends and the error is printed with the same words and exit
+status, after a glimpse of the screen. Any change to what is read, or an app
+upgrade, means the check runs first again. Only a plain start qualifies
+(``advisor-tui [--config PATH] [run|demo]``); any other flag takes the full path.
 
 The fingerprint is a SHA-256 over what the check reads. Secret values (tokens)
 are not in it, only their length, so the file holds nothing derived from a
@@ -32,6 +35,8 @@ from advisor_tui import APP_NAME, __version__
 
 ENV_PREFIX = "ADVISOR_TUI_"
 STAMP_NAME = "config-checked"
+KEPT = 8
+"""Fingerprints kept: one per command and config a person switches between."""
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 
 
@@ -67,15 +72,16 @@ def _code_marks() -> list[str]:
     return marks
 
 
-def fingerprint(config: Path | None) -> str:
-    """SHA-256 over the config file's bytes, the ``ADVISOR_TUI_*`` variables
-    (secret ones by length only) and the app's code marks."""
+def fingerprint(config: Path | None, command: str = "run") -> str:
+    """SHA-256 over the command, the config file's bytes, the ``ADVISOR_TUI_*``
+    variables (secret ones by length only) and the app's code marks."""
     digest = hashlib.sha256()
 
     def add(part: str | bytes) -> None:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big") + data)
 
+    add(command)
     for mark in _code_marks():
         add(mark)
     path = config_file(config)
@@ -94,32 +100,39 @@ def fingerprint(config: Path | None) -> str:
     return digest.hexdigest()
 
 
-def checked_before(print_: str) -> bool:
-    """True if the last full check was of exactly this fingerprint."""
+def _kept() -> list[str]:
     try:
-        return stamp_path().read_text(encoding="ascii").strip() == print_
+        return stamp_path().read_text(encoding="ascii").split()
     except (OSError, UnicodeDecodeError):
-        return False
+        return []
 
 
-def remember_checked(print_: str) -> None:
-    """Keep the fingerprint of a config that passed the full check (best effort:
-    a read-only cache only means the next start checks first again)."""
+def checked_before(print_: str) -> bool:
+    """True if a recent full check was of exactly this fingerprint."""
+    return print_ in _kept()
+
+
+def _keep(prints: list[str]) -> None:
     path = stamp_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{STAMP_NAME}.{os.getpid()}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(print_ + "\n")
+            out.write("".join(f"{p}\n" for p in prints))
         os.replace(temporary, path)
     except OSError:
-        return
+        return  # best effort: a read-only cache only means the next start checks first
 
 
-def forget_checked() -> None:
-    """After a failed check: the next start checks before taking the terminal."""
-    try:
-        stamp_path().unlink(missing_ok=True)
-    except OSError:
-        return
+def remember_checked(print_: str) -> None:
+    """Keep the fingerprint of a config that passed the full check, with the
+    last few others (``run`` and ``demo``, or two configs, take turns)."""
+    _keep([print_, *(p for p in _kept() if p != print_)][:KEPT])
+
+
+def forget_checked(print_: str) -> None:
+    """After a failed check: the next start on this config checks first."""
+    kept = _kept()
+    if print_ in kept:
+        _keep([p for p in kept if p != print_])

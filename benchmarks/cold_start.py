@@ -158,7 +158,9 @@ def main() -> int:
             for b in ("IDENTITY", "CUSTOMERS", "FAULTS", "ACTIONS", "DECISIONS")
         }
         live["ADVISOR_TUI_TOKEN"] = "benchmark-token"
-        envs = {"bare": base, "run": live, "run-new": live, "demo": base}
+        # "run-new" has a cache of its own, emptied before each of its runs.
+        new = live | {"XDG_CACHE_HOME": str(Path(tmp) / "cache-new")}
+        envs = {"bare": base, "run": live, "run-new": new, "demo": base}
         first: dict[str, list[float]] = {kind: [] for kind in KINDS}
         ready: dict[str, list[float]] = {kind: [] for kind in KINDS}
         settled: dict[str, list[float]] = {kind: [] for kind in KINDS}

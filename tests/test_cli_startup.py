@@ -8,6 +8,7 @@ The app runs headless here (``App.run`` patched), as the cold-start benchmark ru
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,9 @@ def screens_seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
                 if name == "AdvisorScreen":
                     break
                 await pilot.pause(0.01)
-            await pilot.pause()
-            self.exit()
+            if self.is_running:
+                await pilot.pause()
+                self.exit()
 
         return original(self, headless=True, size=(80, 24), auto_pilot=auto)
 
@@ -98,9 +100,32 @@ def test_a_config_error_found_after_the_first_frame_is_said_as_before(
     assert checked_first.startswith("advisor-tui: config:"), checked_first
     assert not startup.stamp_path().exists(), "a failed check keeps no fingerprint"
 
-    startup.remember_checked(startup.fingerprint(None))
+    startup.remember_checked(startup.fingerprint(None, "run"))
     screens_seen.clear()
     assert main(["run"]) == 2
     assert screens_seen[:1] == ["StartingScreen"]
     assert capsys.readouterr().err == checked_first
-    assert not startup.stamp_path().exists(), "the next start checks first"
+    assert not startup.checked_before(startup.fingerprint(None, "run")), "next: check first"
+
+
+def test_the_demo_paints_first_too_and_its_servers_stop_with_it(
+    screens_seen: list[str], live_config: Path, tmp_path: Path
+) -> None:
+    # No backends configured: ``advisor-tui`` runs the embedded demo.
+    live_config.write_text("# every default\n")
+    assert main([]) == 0
+    assert "StartingScreen" not in screens_seen
+    screens_seen.clear()
+    assert main([]) == 0
+    assert screens_seen[0] == "StartingScreen"
+    assert screens_seen[-1] == "AdvisorScreen"
+    screens_seen.clear()
+    # ``demo`` is another command: checked first once, then quick too.
+    assert main(["demo"]) == 0
+    assert "StartingScreen" not in screens_seen
+    screens_seen.clear()
+    assert main(["demo"]) == 0
+    assert screens_seen[0] == "StartingScreen"
+    assert (tmp_path / "data" / "demo-decisions.sqlite3").exists()
+    # Each demo's in-process mock server was stopped when its app ended.
+    assert not [t for t in threading.enumerate() if t.name.startswith("mock-server-")]

@@ -80,8 +80,22 @@ def test_the_stamp_is_private_and_holds_only_the_fingerprint(
     assert path.read_text() == value + "\n"
     assert "secret" not in path.read_text()
     assert list(path.parent.iterdir()) == [path], "no temporary file left behind"
-    startup.forget_checked()
+    startup.forget_checked(value)
     assert not startup.checked_before(value)
+
+
+def test_the_last_few_checked_configs_are_kept() -> None:
+    run, demo = startup.fingerprint(None, "run"), startup.fingerprint(None, "demo")
+    startup.remember_checked(run)
+    startup.remember_checked(demo)
+    assert startup.checked_before(run) and startup.checked_before(demo)
+    startup.forget_checked(demo)
+    assert startup.checked_before(run) and not startup.checked_before(demo)
+    others = [f"{n:064x}" for n in range(startup.KEPT)]
+    for other in others:
+        startup.remember_checked(other)
+    assert not startup.checked_before(run), "the oldest goes once KEPT newer are kept"
+    assert all(startup.checked_before(o) for o in others)
 
 
 def test_a_damaged_stamp_means_check_first() -> None:
@@ -103,22 +117,28 @@ def test_the_fingerprint_reads_the_file_the_config_loader_reads(
 
 
 @pytest.mark.parametrize(
-    ("words", "plain", "config"),
+    ("words", "command", "config"),
     [
-        ([], True, None),
-        (["run"], True, None),
-        (["--config", "c.toml"], True, Path("c.toml")),
-        (["--config=c.toml", "run"], True, Path("c.toml")),
-        (["--config"], False, None),
-        (["--config", "--help"], False, None),
-        (["run", "--help"], False, None),
-        (["--help"], False, None),
-        (["--mock-url", "http://127.0.0.1:8765"], False, None),
-        (["demo"], False, None),
-        (["run", "extra"], False, None),
+        ([], "", None),
+        (["run"], "run", None),
+        (["demo"], "demo", None),
+        (["--config", "c.toml"], "", Path("c.toml")),
+        (["--config=c.toml", "run"], "run", Path("c.toml")),
+        (["--config"], None, None),
+        (["--config", "--help"], None, None),
+        (["run", "--help"], None, None),
+        (["demo", "--role", "supervisor"], None, None),
+        (["--help"], None, None),
+        (["--mock-url", "http://127.0.0.1:8765"], None, None),
+        (["mock"], None, None),
+        (["run", "extra"], None, None),
     ],
 )
-def test_only_a_plain_run_may_paint_first(
-    words: list[str], plain: bool, config: Path | None
+def test_only_a_plain_start_may_paint_first(
+    words: list[str], command: str | None, config: Path | None
 ) -> None:
-    assert _plain_run(words) == (plain, config if plain else None)
+    assert _plain_run(words) == (command, config)
+
+
+def test_the_command_is_in_the_fingerprint() -> None:
+    assert startup.fingerprint(None, "run") != startup.fingerprint(None, "demo")

@@ -104,9 +104,14 @@ def _innermost_parser(
         parser = chooser.choices[chosen]
 
 
-def _plain_run(words: Sequence[str]) -> tuple[bool, Path | None]:
-    """Whether the words only run the app (``advisor-tui [--config PATH] [run]``),
-    and the ``--config`` they give; anything else takes the full parser."""
+PLAIN_COMMANDS = ("run", "demo")
+"""Commands whose start may paint first (``advisor_tui.startup``), given no flags."""
+
+
+def _plain_run(words: Sequence[str]) -> tuple[str | None, Path | None]:
+    """The command (``""`` for none) if the words only start the app, as
+    ``advisor-tui [--config PATH] [run|demo]``, and the ``--config`` they give;
+    ``(None, None)`` for anything else, which takes the full parser."""
     config: Path | None = None
     rest = list(words)
     while rest and rest[0].startswith("--config"):
@@ -116,39 +121,46 @@ def _plain_run(words: Sequence[str]) -> tuple[bool, Path | None]:
         elif flag == "--config" and rest and not rest[0].startswith("-"):
             config = Path(rest.pop(0))
         else:
-            return False, None
-    return rest in ([], ["run"]), config
+            return None, None
+    if rest == [] or (len(rest) == 1 and rest[0] in PLAIN_COMMANDS):
+        return (rest[0] if rest else ""), config
+    return None, None
 
 
-def _run_checked(config: Path | None) -> int:
-    """Run the app on a config the last start checked: first frame first, then
-    the session (``advisor_tui.startup``)."""
+def _run_checked(words: list[str], checked_as: str) -> int:
+    """Start the app on a config the last start checked: first frame first, then
+    the session, on another thread (``advisor_tui.startup``)."""
+    from contextlib import ExitStack
+
     from advisor_tui.app import AdvisorApp
     from advisor_tui.startup import forget_checked
 
-    def open_session() -> Any:
-        from advisor_tui.cli.app import open_live_session
+    with ExitStack() as stack:
 
-        return open_live_session(config)
+        def open_session() -> Any:
+            from advisor_tui.cli.app import open_checked
 
-    app = AdvisorApp(open_session)
-    app.run()
+            return open_checked(words, stack)
+
+        app = AdvisorApp(open_session)
+        app.run()
     if app.startup_error is not None:
-        forget_checked()
+        forget_checked(checked_as)
         print(f"advisor-tui: {app.startup_error}", file=sys.stderr)
-        return 2
     return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     skip_httpx_command_line()  # before any command imports httpx
     words = sys.argv[1:] if argv is None else list(argv)
-    plain, config = _plain_run(words)
-    if plain:
+    command, config = _plain_run(words)
+    checked_as: str | None = None
+    if command is not None:
         from advisor_tui.startup import checked_before, fingerprint
 
-        if checked_before(fingerprint(config)):
-            return _run_checked(config)
+        checked_as = fingerprint(config, command or "run")
+        if checked_before(checked_as):
+            return _run_checked(words, checked_as)
 
     from advisor_tui.cli._common import UsageError
     from advisor_tui.cli.app import cmd_demo, cmd_run
@@ -165,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse reports a subcommand's unknown flag with the top-level usage,
         # which does not show the flags that subcommand does take.
         _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    # The fingerprint to keep once this start's config has been checked in full.
+    args.checked_as = checked_as
     command = args.command or "run"
     try:
         if command == "run":

@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from advisor_tui.cli.mock import add_fault_flags, add_tmf_flag, mock_state
 from advisor_tui.config import ConfigError, Protocol, Settings
 from advisor_tui.contract import Backend, Role
 from advisor_tui.formatting import day
-from advisor_tui.startup import fingerprint, remember_checked
+from advisor_tui.startup import remember_checked
 
 if TYPE_CHECKING:
     from advisor_tui.session import Session
@@ -88,51 +87,94 @@ def _open_session(
     )
 
 
-def _run_app(
-    settings: Settings,
-    *,
-    base_url: str | None,
-    mode: Any,
-    store_path: Path,
-    warnings: list[str] | None = None,
-    then: Callable[[], None] | None = None,
-) -> int:
+Opener = Callable[[argparse.Namespace, ExitStack, bool], "Session"]
+"""Opens a command's session: (args, what to close when the app ends, echo)."""
+
+
+def _run(args: argparse.Namespace, opener: Opener) -> int:
     from advisor_tui.app import AdvisorApp
 
-    session = _open_session(
-        settings, base_url=base_url, mode=mode, store_path=store_path, warnings=warnings
-    )
-    if then is not None:
-        then()
-    AdvisorApp(session).run()
+    with ExitStack() as stack:
+        session = opener(args, stack, True)
+        checked_as = getattr(args, "checked_as", None)
+        if checked_as is not None:
+            # Checked in full: the next start on the same config paints first.
+            remember_checked(checked_as)
+        AdvisorApp(session).run()
     return 0
 
 
-def open_live_session(config: Path | None) -> Session:
-    """``advisor-tui run``'s session, opened by the app just after its first frame
-    (``advisor_tui.startup``): as ``cmd_run`` opens it, saying nothing on stderr."""
+def open_checked(words: list[str], stack: ExitStack) -> Session:
+    """What ``advisor-tui <words>`` opens, for a config checked before: opened
+    by the app just after its first frame, on another thread, saying nothing on
+    stderr (``advisor_tui.startup``). What would exit 2 raises ``StartupFailed``."""
     from advisor_tui.app import StartupFailed
-    from advisor_tui.session import LIVE
+    from advisor_tui.cli import build_parser
 
-    args = argparse.Namespace(config=config, mock_url=None, command="run")
+    args = build_parser(services=False, call=False).parse_args(words)
+    opener = _open_demo if args.command == "demo" else _open_run
     try:
-        settings = _settings(args, echo=False)
-        if settings.is_demo or settings.mock_url is not None:
-            # Not what was checked: the config changed as the app started.
-            raise StartupFailed("the config changed as the app started; start it again")
-        return _open_session(
-            settings,
-            base_url=None,
-            mode=LIVE,
-            store_path=_store_path(settings, demo=False),
-            warnings=args.startup_warnings,
-            echo=False,
-        )
+        return opener(args, stack, False)
     except (ConfigError, UsageError) as error:
         raise StartupFailed(str(error)) from None
 
 
-def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> int:
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run(args, _open_run)
+
+
+def _open_run(args: argparse.Namespace, stack: ExitStack, echo: bool) -> Session:
+    settings = _settings(args, echo=echo)
+    if settings.is_demo:
+        args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
+        args.as_of = None
+        args.decisions_db, args.role = None, Role.ADVISOR.value
+        return _open_demo(args, stack, echo, label="DEMO (no backends configured)")
+    from advisor_tui.session import LIVE, RunKind, RunMode
+
+    if settings.mock_url is not None:
+        store_path = _store_path(settings, demo=False)
+        # A mock is styled as the demo is: nothing decided there is real.
+        mode = RunMode(RunKind.DEMO, f"MOCK ({settings.mock_url})", decision_log=store_path)
+        return _open_session(
+            _with_demo_token(settings, echo),
+            base_url=None,
+            mode=mode,
+            store_path=store_path,
+            echo=echo,
+        )
+    return _open_session(
+        settings,
+        base_url=None,
+        mode=LIVE,
+        store_path=_store_path(settings, demo=False),
+        warnings=args.startup_warnings,
+        echo=echo,
+    )
+
+
+def _with_demo_token(settings: Settings, echo: bool) -> Settings:
+    """Against a mock server with no token configured, sign in as the demo advisor
+    (the tokens are in the mock's advisors.json), as ``advisor-tui call`` does."""
+    if settings.token is not None:
+        return settings
+    token = DEMO_TOKENS[Role.ADVISOR]
+    if echo:
+        print(
+            f"mock: signing in as the demo advisor ({token}); set ADVISOR_TUI_TOKEN to "
+            f"demo-team-lead or demo-supervisor for another role",
+            file=sys.stderr,
+        )
+    return settings.model_copy(update={"token": SecretStr(token)})
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return _run(args, _open_demo)
+
+
+def _open_demo(
+    args: argparse.Namespace, stack: ExitStack, echo: bool, label: str = "DEMO (mock backends)"
+) -> Session:
     import tempfile
 
     from advisor_tui.demo import create_demo_app
@@ -144,6 +186,7 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
     speaks = {"protocol": protocol} if protocol else None
     settings = _settings(
         args,
+        echo=echo,
         token=SecretStr(DEMO_TOKENS[Role(args.role)]),
         backends={"customers": speaks, "faults": speaks} if speaks else None,
     )
@@ -152,41 +195,42 @@ def cmd_demo(args: argparse.Namespace, label: str = "DEMO (mock backends)") -> i
     state = mock_state(args)
     # The demo's clock is the story's (see advisor_tui.mock.scenario): say which day it is.
     label += f" · story date {day(settings.display.times.local(state.clock()).date())}"
-    with ExitStack() as stack:
-        if getattr(args, "fresh", False):
-            # A private directory: a fresh demo never wipes the log another
-            # demo running at the same time is using.
-            private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="advisor-demo-")))
-            store_path = private / "demo-decisions.sqlite3"
-            label += ", fresh"
-        else:
-            store_path = _store_path(settings, demo=True)
-        # The mock decisions backend keeps its log beside the demo's local store,
-        # so a restarted demo (as another role) still sees what was decided.
-        decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
-        tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
-        app = create_demo_app(
-            state,
-            decisions_db=decisions_db,
-            rules=rules_from(settings),
-            tmf=tmf,
-            insecure_demo_tokens=False,
-        )
-        server = stack.enter_context(BackgroundServer(app))
+    if getattr(args, "fresh", False):
+        # A private directory: a fresh demo never wipes the log another
+        # demo running at the same time is using.
+        private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="advisor-demo-")))
+        store_path = private / "demo-decisions.sqlite3"
+        label += ", fresh"
+    else:
+        store_path = _store_path(settings, demo=True)
+    # The mock decisions backend keeps its log beside the demo's local store,
+    # so a restarted demo (as another role) still sees what was decided.
+    decisions_db = args.decisions_db or store_path.with_name("demo-mock-decisions.sqlite3")
+    tmf = frozenset(b for b in Backend if settings.backends.protocol(b) is Protocol.TMF)
+    app = create_demo_app(
+        state,
+        decisions_db=decisions_db,
+        rules=rules_from(settings),
+        tmf=tmf,
+        insecure_demo_tokens=False,
+    )
+    server = stack.enter_context(BackgroundServer(app))
+    if echo:
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         print(f"demo: decisions logged in {store_path}", file=sys.stderr)
-        mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
-        # Sign in as the real flow does: the demo credential buys a signed JWT
-        # from the identity backend, which every backend then verifies.
-        token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
-        settings = _settings(args, token=token)
-        return _run_app(
-            settings,
-            base_url=server.base_url,
-            mode=mode,
-            store_path=store_path,
-            warnings=getattr(args, "startup_warnings", []),
-        )
+    mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
+    # Sign in as the real flow does: the demo credential buys a signed JWT
+    # from the identity backend, which every backend then verifies.
+    token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
+    settings = _settings(args, echo=echo, token=token)
+    return _open_session(
+        settings,
+        base_url=server.base_url,
+        mode=mode,
+        store_path=store_path,
+        warnings=getattr(args, "startup_warnings", []),
+        echo=echo,
+    )
 
 
 def _demo_signed_token(base_url: str, credential: str) -> SecretStr:
@@ -201,42 +245,3 @@ def _demo_signed_token(base_url: str, credential: str) -> SecretStr:
     )
     response.raise_for_status()
     return SecretStr(TokenGrant.model_validate_json(response.content).access_token)
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if settings.is_demo:
-        args.scenario, args.seed, args.latency, args.fault = [], 0, [], []
-        args.as_of = None
-        args.decisions_db, args.role = None, Role.ADVISOR.value
-        return cmd_demo(args, label="DEMO (no backends configured)")
-    from advisor_tui.session import LIVE, RunKind, RunMode
-
-    if settings.mock_url is not None:
-        store_path = _store_path(settings, demo=False)
-        # A mock is styled as the demo is: nothing decided there is real.
-        mode = RunMode(RunKind.DEMO, f"MOCK ({settings.mock_url})", decision_log=store_path)
-        return _run_app(_with_demo_token(settings), base_url=None, mode=mode, store_path=store_path)
-    return _run_app(
-        settings,
-        base_url=None,
-        mode=LIVE,
-        store_path=_store_path(settings, demo=False),
-        warnings=args.startup_warnings,
-        # Checked in full: the next start on the same config paints first.
-        then=partial(remember_checked, fingerprint(args.config)),
-    )
-
-
-def _with_demo_token(settings: Settings) -> Settings:
-    """Against a mock server with no token configured, sign in as the demo advisor
-    (the tokens are in the mock's advisors.json), as ``advisor-tui call`` does."""
-    if settings.token is not None:
-        return settings
-    token = DEMO_TOKENS[Role.ADVISOR]
-    print(
-        f"mock: signing in as the demo advisor ({token}); set ADVISOR_TUI_TOKEN to "
-        f"demo-team-lead or demo-supervisor for another role",
-        file=sys.stderr,
-    )
-    return settings.model_copy(update={"token": SecretStr(token)})
