@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor_tui import startup
-from advisor_tui.cli import _plain_run
+from advisor_tui.cli import _plain_start
 from advisor_tui.config.loading import config_path
 
 
@@ -137,7 +137,7 @@ def test_the_fingerprint_reads_the_file_the_config_loader_reads(
 def test_only_a_plain_start_may_paint_first(
     words: list[str], command: str | None, config: Path | None
 ) -> None:
-    assert _plain_run(words) == (command, config)
+    assert _plain_start(words) == (command, config)
 
 
 def test_the_command_is_in_the_fingerprint() -> None:

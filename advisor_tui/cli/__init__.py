@@ -108,7 +108,7 @@ PLAIN_COMMANDS = ("run", "demo")
 """Commands whose start may paint first (``advisor_tui.startup``), given no flags."""
 
 
-def _plain_run(words: Sequence[str]) -> tuple[str | None, Path | None]:
+def _plain_start(words: Sequence[str]) -> tuple[str | None, Path | None]:
     """The command (``""`` for none) if the words only start the app, as
     ``advisor-tui [--config PATH] [run|demo]``, and the ``--config`` they give;
     ``(None, None)`` for anything else, which takes the full parser."""
@@ -153,7 +153,7 @@ def _run_checked(words: list[str], checked_as: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     skip_httpx_command_line()  # before any command imports httpx
     words = sys.argv[1:] if argv is None else list(argv)
-    command, config = _plain_run(words)
+    command, config = _plain_start(words)
     checked_as: str | None = None
     if command is not None:
         from advisor_tui.startup import checked_before, fingerprint
