@@ -7,6 +7,7 @@ from advisor_tui.contract import routes
 from advisor_tui.contract.common import Backend
 from advisor_tui.contract.customers import (
     Channel,
+    CustomerNames,
     CustomerProfile,
     FollowUp,
     FollowUpCreate,
@@ -24,6 +25,16 @@ def check_history_limit(limit: int) -> None:
         raise ValueError(f"limit must be 1..{routes.HISTORY_PAGE_MAX}, got {limit}")
 
 
+def wanted_names(customer_ids: list[str]) -> list[str]:
+    """The ids of a names lookup, each once, in order; ValueError past the bound."""
+    unique = list(dict.fromkeys(customer_ids))
+    if len(unique) > routes.CUSTOMER_NAMES_MAX:
+        raise ValueError(
+            f"at most {routes.CUSTOMER_NAMES_MAX} customer ids a lookup, got {len(unique)}"
+        )
+    return unique
+
+
 class CustomersClient(BackendHttp):
     """The customers backend: find a customer, read their profile, history, follow-ups and
     notes, and add follow-ups and notes (idempotent: the body's ULID is the key)."""
@@ -37,6 +48,14 @@ class CustomersClient(BackendHttp):
     async def profile(self, customer_id: str) -> CustomerProfile:
         """The customer's profile: products, contract, circumstances, contact details."""
         return await self.get_model(path(routes.PROFILE, customer_id=customer_id), CustomerProfile)
+
+    async def names(self, customer_ids: list[str]) -> CustomerNames:
+        """Names of up to 100 customers in one call; an id the backend does not know is
+        absent from the answer."""
+        unique = wanted_names(customer_ids)
+        if not unique:
+            return CustomerNames(items=[])
+        return await self.get_model(routes.CUSTOMER_NAMES, CustomerNames, {"id": unique})
 
     async def history(
         self,

@@ -18,7 +18,7 @@ from advisor_tui.contract._base import (
     Ulid,
     UtcDatetime,
 )
-from advisor_tui.contract.routes import HISTORY_PAGE_MAX
+from advisor_tui.contract.routes import CUSTOMER_NAMES_MAX, HISTORY_PAGE_MAX
 
 
 class Channel(StrEnum):
@@ -92,6 +92,20 @@ class SearchResult(ContractModel):
 
     query: LineText
     matches: BoundedList[CustomerSummary]
+
+
+class CustomerName(ContractModel):
+    """Who a customer id is, in short: what a list of many customers shows."""
+
+    id: IdText
+    name: LineText
+
+
+class CustomerNames(ContractModel):
+    """The customers of a batched lookup (``GET /v1/customers?id=a&id=b``), in the
+    order asked; an id the backend does not know is simply absent."""
+
+    items: Annotated[list[CustomerName], Field(max_length=CUSTOMER_NAMES_MAX)]
 
 
 class Product(ContractModel):

@@ -22,6 +22,7 @@ ADVISORS = "/v1/advisors"  # ?after=&limit= -> AdvisorDirectoryPage (reviewers)
 
 # customers
 SEARCH = "/v1/customers/search"  # ?q=
+CUSTOMER_NAMES = "/v1/customers"  # ?id=a&id=b (1..CUSTOMER_NAMES_MAX) -> CustomerNames
 PROFILE = "/v1/customers/{customer_id}"
 HISTORY = "/v1/customers/{customer_id}/history"  # ?cursor=&limit=&channel=&q=
 HISTORY_EVENT = "/v1/customers/{customer_id}/history/{event_id}"
@@ -60,6 +61,8 @@ DECISIONS_PAGE_MAX = 500
 CHAIN_LINKS_PAGE_MAX = 5000
 AUDIT_PAGE_MAX = 100
 ADVISORS_PAGE_MAX = 500
+CUSTOMER_NAMES_MAX = 100
+"""Ids one customer-names lookup takes (422 beyond): a page of the review list."""
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -13,6 +13,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from advisor_tui.contract import (
     Channel,
+    CustomerName,
+    CustomerNames,
     CustomerProfile,
     CustomerSummary,
     ErrorBody,
@@ -93,6 +95,13 @@ def search(state: MockState, query: str) -> SearchResult:
     return SearchResult(query=query, matches=matches)
 
 
+def names(state: MockState, customer_ids: list[str]) -> CustomerNames:
+    found = (state.customers.get(i) for i in dict.fromkeys(customer_ids))
+    return CustomerNames(
+        items=[CustomerName(id=r.profile.id, name=r.profile.name) for r in found if r is not None]
+    )
+
+
 def get_record(state: MockState, customer_id: str) -> CustomerRecord:
     record = state.customers.get(customer_id)
     if record is None:
@@ -122,6 +131,26 @@ def build_router(state: MockState) -> APIRouter:
         ],
     ) -> SearchResult:
         return search(state, q)
+
+    @router.get(
+        routes.CUSTOMER_NAMES,
+        response_model=CustomerNames,
+        summary="Names of many customers in one call",
+        description=f"1 to {routes.CUSTOMER_NAMES_MAX} ids, each as its own id= parameter "
+        "(422 beyond). Answers in the order asked, each id once; an id no customer has "
+        "is left out, not an error.",
+    )
+    def customer_names(
+        id: Annotated[
+            list[IdText],
+            Query(
+                min_length=1,
+                max_length=routes.CUSTOMER_NAMES_MAX,
+                description="A customer id; repeat for more.",
+            ),
+        ],
+    ) -> CustomerNames:
+        return names(state, id)
 
     @router.get(routes.PROFILE, response_model=CustomerProfile, responses=_NOT_FOUND)
     def profile(customer_id: IdText) -> CustomerProfile:

@@ -71,7 +71,8 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
         )
         return
     if parameter.positional:
-        parser.add_argument(_dest(parameter), metavar=parameter.name.upper())
+        many: dict[str, Any] = {"nargs": "+"} if parameter.is_many else {}
+        parser.add_argument(_dest(parameter), metavar=parameter.name.upper(), **many)
         return
     common: dict[str, Any] = {"dest": _dest(parameter), "default": parameter.default}
     if kind is bool:

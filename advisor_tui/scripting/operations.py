@@ -68,6 +68,11 @@ class Parameter:
         )
 
     @property
+    def is_many(self) -> bool:
+        """A list of strings: one or more words on the command line (``names A B C``)."""
+        return bool(self.type == list[str])
+
+    @property
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
 
@@ -120,7 +125,7 @@ class Operation:
             if p.is_body:
                 words.append("--file PATH")
             elif p.positional:
-                words.append(p.name.upper())
+                words.append(p.name.upper() + ("..." if p.is_many else ""))
         if any(not p.positional and not p.is_body for p in self.parameters):
             words.append("[options]")
         if self.paged:
@@ -207,6 +212,7 @@ def _parameters(method: Callable[..., Any]) -> tuple[tuple[Parameter, ...], Any]
 def _check_supported(operation: Operation) -> None:
     for p in operation.parameters:
         supported = p.is_body or p.type in (str, int, float, bool, datetime)
+        supported = supported or (p.is_many and p.positional)
         supported = supported or (isinstance(p.type, type) and issubclass(p.type, Enum))
         if not supported:
             raise TypeError(

@@ -64,6 +64,14 @@ class Customer(Extensible):
     related_party: list[Ref] | None = Field(default=None, alias="relatedParty")
 
 
+class CustomerIdName(Extensible):
+    """A customer as ``fields=id,name`` selects it (TMF630): a list's worth of names
+    in one call, without the parties behind them."""
+
+    id: str
+    name: str | None = None
+
+
 class Circumstances(TmfModel):
     """Extension ``CustomerWithCircumstances``: what the advisor must know to treat
     the customer fairly (Ofcom's fair treatment of vulnerable customers)."""

@@ -26,13 +26,15 @@ import binascii
 from pydantic import ValidationError
 
 from advisor_tui.clients._http import path
-from advisor_tui.clients.customers import CustomersClient, check_history_limit
+from advisor_tui.clients.customers import CustomersClient, check_history_limit, wanted_names
 from advisor_tui.clients.errors import BadRequest, ContractViolation
 from advisor_tui.clients.tmf._http import TmfHttp
 from advisor_tui.contract import (
     Channel,
     Circumstances,
     Contract,
+    CustomerName,
+    CustomerNames,
     CustomerProfile,
     CustomerSummary,
     Direction,
@@ -78,6 +80,7 @@ from advisor_tui.tmf.customers import (
     AnyCustomer,
     ContactMedium,
     Customer,
+    CustomerIdName,
     CustomerWithCircumstances,
     Individual,
     Organization,
@@ -192,6 +195,28 @@ class TmfCustomersClient(TmfHttp, CustomersClient):
             segment=_segment(party),
             matched_on=field,
         )
+
+    # -- names ---------------------------------------------------------------------------
+
+    async def names(self, customer_ids: list[str]) -> CustomerNames:
+        """Names of up to 100 customers in one call (TMF629 ``GET customer?id=a,b&fields=id,name``);
+        an id the backend does not know is absent from the answer."""
+        # A comma separates alternatives in a TMF630 filter: an id holding one
+        # cannot be asked for on its own, so it stays unknown (shown as the id).
+        unique = [i for i in wanted_names(customer_ids) if i and "," not in i]
+        if not unique:
+            return CustomerNames(items=[])
+        found: list[CustomerIdName] = await self.tmf_list(
+            base.CUSTOMER, CustomerIdName, {"id": ",".join(unique)}, fields=["id", "name"]
+        )
+        # Exactly the ids asked: a server may match ids ignoring case.
+        named = {c.id: c.name for c in found if c.name}
+        try:
+            return CustomerNames(
+                items=[CustomerName(id=i, name=named[i]) for i in unique if i in named]
+            )
+        except ValidationError as exc:
+            raise ContractViolation.from_validation(self.backend, exc) from None
 
     # -- profile -------------------------------------------------------------------------
 

@@ -261,3 +261,25 @@ async def test_notes_create_idempotent_and_newest_first(client: httpx.AsyncClien
     assert listed[0] == note and len(listed) == len(seeded) + 1
     empty = await client.post(path, json=body | {"id": str(ULID()), "text": ""})
     assert empty.status_code == 422
+
+
+async def test_many_customers_are_named_in_one_call(client: httpx.AsyncClient) -> None:
+    """``GET /v1/customers?id=…``: short summaries in the order asked, each once;
+    an id no customer has is absent; 1 to 100 ids, 422 otherwise."""
+    url = "/customers" + routes.CUSTOMER_NAMES
+    answer = await client.get(
+        url, params={"id": ["cus-bighistory", "cus-nobody", "cus-outage"] * 2}
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "items": [
+            {"id": "cus-bighistory", "name": "Kestrel Retail Group Ltd"},
+            {"id": "cus-outage", "name": "Iain Ballantyne"},
+        ]
+    }
+    hundred = await client.get(url, params={"id": [f"cus-{n}" for n in range(100)]})
+    assert hundred.status_code == 200 and hundred.json() == {"items": []}
+    for params in ({"id": [f"cus-{n}" for n in range(101)]}, {}, {"id": "x" * 101}):
+        refused = await client.get(url, params=params)
+        assert refused.status_code == 422, params
+        assert isinstance(refused.json()["detail"], str)

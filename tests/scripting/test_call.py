@@ -87,6 +87,7 @@ READS: dict[tuple[str, str], list[str]] = {
     ("identity", "health"): ["identity", "health"],
     ("customers", "search"): ["customers", "search", "@ballantyne70"],
     ("customers", "profile"): ["customers", "profile", "cus-outage"],
+    ("customers", "names"): ["customers", "names", "cus-outage", "cus-nobody", "cus-outage"],
     ("customers", "history"): ["customers", "history", "cus-outage", "--channel", "sms"],
     ("customers", "history-event"): ["customers", "history-event", "cus-outage", "ev-out-05"],
     ("customers", "follow-ups"): ["customers", "follow-ups", "cus-outage"],

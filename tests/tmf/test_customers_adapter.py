@@ -170,3 +170,46 @@ async def test_a_hung_tmf_customers_backend_times_out(state: MockState) -> None:
     async with Backends.from_settings(settings(Protocol.TMF, short), transport) as bundle:
         with pytest.raises(BackendTimeout):
             await bundle.customers.search("Marlowe")
+
+
+async def test_tmf_and_native_name_many_customers_in_one_call_each(
+    state: MockState, transport: RecordingTransport, native: Backends, tmf: Backends
+) -> None:
+    """The review list's names: natively ``GET /v1/customers?id=a&id=b``, over TMF
+    ``GET customer?id=a,b&fields=id,name`` (TMF630: a comma is "any of"); one
+    request each, the same answer, in the order asked, unknown ids left out."""
+    wanted = [*list(state.customers)[:3], "cus-nobody", list(state.customers)[0]]
+    before = len(transport.requests)
+    theirs = await native.customers.names(wanted)
+    assert len(transport.requests) == before + 1
+    mine = await tmf.customers.names(wanted)
+    assert len(transport.requests) == before + 2
+    asked = transport.requests[-1]
+    assert asked.url.path.endswith(base.CUSTOMER)
+    assert asked.url.params["id"] == ",".join(wanted[:4])
+    assert asked.url.params["fields"] == "id,name"
+    assert mine == theirs
+    assert [c.id for c in mine.items] == wanted[:3]
+    assert [c.name for c in mine.items] == [state.customers[i].profile.name for i in wanted[:3]]
+
+
+async def test_a_tmf_server_matching_ids_loosely_names_only_the_ids_asked(
+    state: MockState, tmf: Backends
+) -> None:
+    """The mock, like many gateways, matches ids ignoring case: 'CUS-OUTAGE' finds
+    cus-outage, whose name must not be taken for an id nobody has."""
+    assert (await tmf.customers.names(["CUS-OUTAGE", "a,b"])).items == []
+    named = await tmf.customers.names(["cus-outage"])
+    assert [(c.id, c.name) for c in named.items] == [("cus-outage", "Iain Ballantyne")]
+
+
+async def test_more_names_than_a_lookup_takes_are_refused_before_any_call(
+    transport: RecordingTransport, native: Backends, tmf: Backends
+) -> None:
+    too_many = [f"cus-{n}" for n in range(101)]
+    before = len(transport.requests)
+    for client in (native.customers, tmf.customers):
+        with pytest.raises(ValueError, match="at most 100"):
+            await client.names(too_many)
+        assert (await client.names([])).items == []
+    assert len(transport.requests) == before
