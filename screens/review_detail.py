@@ -324,7 +324,7 @@ class ReviewDetailScreen(BackendCalls, ModalScreen[None]):
         self.show_draft()
         message = (
             f"{VERDICT_NAMES[review.verdict]} recorded as {review.id} "
-            f"by {self.names.name(review.reviewer_id)} at {display_time(self).moment(review.at)}."
+            f"by {self.names.reviewer(review)} at {display_time(self).moment(review.at)}."
         )
         if fresh is not None:
             self.update_view(fresh)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ulid import ULID
 
 from advisor_tui.clients import Backends
 from advisor_tui.clients.errors import Forbidden
@@ -31,8 +32,10 @@ from advisor_tui.contract import (
     DecisionView,
     RateBucket,
     RepeatedOverride,
+    Review,
     ReviewState,
     Role,
+    Verdict,
     chain_hash,
 )
 from advisor_tui.demo import create_demo_app
@@ -44,6 +47,7 @@ from advisor_tui.supervision import (
     CHAIN_OK,
     AdvisorNames,
     DecisionQuery,
+    KnownCustomerNames,
     chain_status,
     daily_rates,
     day_bounds,
@@ -52,6 +56,7 @@ from advisor_tui.supervision import (
     head_status,
     parse_day,
     period_since,
+    reviewer_name,
     summarise,
 )
 from tests.services.decisions.builders import (
@@ -367,6 +372,38 @@ def test_a_name_that_could_be_several_advisors_is_refused_naming_them() -> None:
     with pytest.raises(ValueError, match="could be 2 advisors"):
         twins.resolve("Jo Smith")
     assert twins.resolve("adv-b") == "adv-b"
+
+
+def test_a_reviewer_is_named_by_the_directory_else_by_the_review_else_by_id() -> None:
+    """The advisor reads 'Approved by …' without the directory (advisors may not read
+    it): the name the decisions backend kept from the approver's identity; a review
+    kept before names were reads as the id."""
+    kept = Review(
+        id=str(ULID()),
+        verdict=Verdict.APPROVE,
+        decision_id=str(ULID()),
+        reviewer_id="adv-kevin-doyle",
+        reviewer_name="Kev D.",
+        at=NOW,
+    )
+    old = kept.model_copy(update={"reviewer_name": None})
+    assert reviewer_name(kept) == "Kev D." and reviewer_name(old) == "adv-kevin-doyle"
+    assert NAMES.reviewer(kept) == NAMES.reviewer(old) == "Kevin Doyle"
+    assert AdvisorNames().reviewer(kept) == "Kev D."
+    assert AdvisorNames().reviewer(old) == "adv-kevin-doyle"
+
+
+def test_customer_names_are_known_as_answered_and_ids_until_then() -> None:
+    known = KnownCustomerNames()
+    assert known.name("cus-outage") == "cus-outage"
+    assert known.missing(["cus-a", "cus-b", "cus-a", "cus-c"], asking={"cus-c"}) == [
+        "cus-a",
+        "cus-b",
+    ]
+    known = known.answered(["cus-a", "cus-b"], {"cus-a": "Ann Able"})
+    assert (known.name("cus-a"), known.name("cus-b")) == ("Ann Able", "cus-b")
+    # Neither a name nor an id the backend said it does not know is asked for again.
+    assert known.missing(["cus-a", "cus-b", "cus-c"]) == ["cus-c"]
 
 
 def test_suggestions_are_names_then_ids() -> None:

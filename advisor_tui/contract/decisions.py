@@ -124,6 +124,12 @@ class Review(ReviewCreate):
 
     decision_id: Ulid
     reviewer_id: IdText
+    reviewer_name: LineText | None = Field(
+        default=None,
+        description="The reviewer's display name, from their verified identity when the "
+        "review was recorded: what the advisor is told ('Approved by …'), since advisors "
+        "may not read the advisor directory. Absent on reviews recorded before it was kept.",
+    )
     at: UtcDatetime
 
 

@@ -5,7 +5,8 @@
 - ``chain``: whether a record still hashes to what the server chained;
 - ``figures``: override rates of a period, shaped for display;
 - ``export``: every matching decision from the backend as CSV or JSON Lines;
-- ``names``: advisor ids shown and typed as names (the identity directory).
+- ``names``: advisor ids shown and typed as names (the identity directory), and
+  customer ids shown as names (the customers backend's batched lookup).
 
 The review screen and ``decisions export --source server`` share them, so a
 filter means the same thing on screen and in a spreadsheet. No Textual here.
@@ -38,7 +39,7 @@ from advisor_tui.supervision.filters import (
     list_page,
     parse_day,
 )
-from advisor_tui.supervision.names import AdvisorNames
+from advisor_tui.supervision.names import AdvisorNames, KnownCustomerNames, reviewer_name
 from advisor_tui.supervision.outcome import (
     done_summary,
     format_param,
@@ -53,6 +54,7 @@ __all__ = [
     "PERIODS",
     "DecisionQuery",
     "FiguresSummary",
+    "KnownCustomerNames",
     "chain_intact",
     "chain_status",
     "daily_rates",
@@ -68,5 +70,6 @@ __all__ = [
     "percent",
     "period_since",
     "ranked",
+    "reviewer_name",
     "summarise",
 ]

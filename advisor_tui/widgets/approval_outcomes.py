@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from advisor_tui.contract import ApprovalState, DecisionView, Review, Verdict
 from advisor_tui.session import Session
+from advisor_tui.supervision import reviewer_name
 from advisor_tui.text import clean, safe_text
 from advisor_tui.widgets._times import display_time
 from advisor_tui.widgets._workers import BackendCalls
@@ -39,9 +40,10 @@ def outcome_review(view: DecisionView) -> Review | None:
 
 
 def outcome_sentence(view: DecisionView) -> str:
-    """'Approved by adv-x: Goodwill credit for customer C1 — note' as plain, cleaned text."""
+    """'Approved by Priya Natarajan: Goodwill credit for customer C1 — note' as plain,
+    cleaned text; the approver's id when the decisions backend kept no name."""
     review = outcome_review(view)
-    by = f" by {review.reviewer_id}" if review else ""
+    by = f" by {reviewer_name(review)}" if review else ""
     note = f" — {review.note}" if review and review.note else ""
     decision = view.decision
     sentence = (

@@ -118,7 +118,7 @@ def approval_and_reviews(
         table.add_row(
             times.moment(review.at),
             review.verdict.value.replace("_", " "),
-            safe_text(names.name(review.reviewer_id), max_len=40),
+            safe_text(names.reviewer(review), max_len=40),
             review_note(review),
         )
     return Group(head, table)

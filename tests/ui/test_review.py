@@ -746,7 +746,7 @@ async def test_the_advisor_sees_approval_outcomes(
         await settle(pilot)
         assert notes == [
             (
-                "Approved by adv-priya-natarajan: Goodwill credit for customer C003 "
+                "Approved by Priya Natarajan: Goodwill credit for customer C003 "
                 "— Fair, given four days",
                 "information",
             )

@@ -39,7 +39,7 @@ from advisor_tui.services.decisions.errors import (
     IdempotencyConflict,
 )
 from advisor_tui.services.decisions.postgres_pool import Pool
-from advisor_tui.services.decisions.rows import receipt
+from advisor_tui.services.decisions.rows import receipt, same_review, stored_review
 from advisor_tui.services.decisions.rules import override_key, review_outcome
 
 _INSERT = (
@@ -177,7 +177,6 @@ async def _existing(
 async def add_review(
     pool: Pool, decision_id: str, review: ReviewCreate, reviewer: Advisor, now: datetime
 ) -> tuple[Review, bool]:
-    wanted = {**review.model_dump(), "decision_id": decision_id, "reviewer_id": reviewer.id}
     async with pool.connection() as conn, conn.transaction():
         # One decision's reviews are decided one at a time (approve vs reject races).
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 1))", (decision_id,))
@@ -186,7 +185,7 @@ async def add_review(
         ).fetchone()
         if existing is not None:
             stored = Review.model_validate_json(existing[0])
-            if stored.model_dump(exclude={"at"}) != wanted:
+            if not same_review(stored, review, decision_id, reviewer):
                 raise IdempotencyConflict(
                     f"review {review.id} was already recorded with a different body"
                 )
@@ -202,9 +201,7 @@ async def add_review(
         new_approval, new_review_state = review_outcome(
             decision_id, review, reviewer, row[0], bool(row[1]), row[2], row[3]
         )
-        stored = Review(
-            **review.model_dump(), decision_id=decision_id, reviewer_id=reviewer.id, at=now
-        )
+        stored = stored_review(review, decision_id, reviewer, now)
         await conn.execute(
             "INSERT INTO reviews (id, decision_id, reviewer_id, verdict, body, at) "
             "VALUES (%s, %s, %s, %s, %s, %s)",

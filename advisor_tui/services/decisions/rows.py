@@ -16,8 +16,10 @@ from advisor_tui.contract.decisions import (
     DecisionReceipt,
     DecisionView,
     Review,
+    ReviewCreate,
     ReviewState,
 )
+from advisor_tui.contract.identity import Advisor
 
 
 def receipt(
@@ -49,3 +51,27 @@ def view(row: Sequence[Any], reviews: builtins.list[Review]) -> DecisionView:
         review_state=ReviewState(review_state),
         reviews=reviews,
     )
+
+
+def stored_review(
+    review: ReviewCreate, decision_id: str, reviewer: Advisor, at: datetime
+) -> Review:
+    """A review as both engines keep it: what was sent, and who sent it as their
+    verified identity says: the id, and the display name when it gives one (an
+    identity without a name claim repeats the id, which names no one)."""
+    name = reviewer.display_name.strip()
+    return Review(
+        **review.model_dump(),
+        decision_id=decision_id,
+        reviewer_id=reviewer.id,
+        reviewer_name=name if name and name != reviewer.id else None,
+        at=at,
+    )
+
+
+def same_review(stored: Review, review: ReviewCreate, decision_id: str, reviewer: Advisor) -> bool:
+    """Whether ``review`` replays ``stored``: the same body, decision and reviewer.
+    The reviewer's name is not compared: it is the identity's, not the request's,
+    and a review kept before names were may be replayed after."""
+    wanted = {**review.model_dump(), "decision_id": decision_id, "reviewer_id": reviewer.id}
+    return stored.model_dump(exclude={"at", "reviewer_name"}) == wanted

@@ -364,6 +364,7 @@ class SeedGenerator:
             "proposed_step": item.step.ref if verdict is Verdict.PROPOSE_PROCESS_CHANGE else None,
             "decision_id": item.id,
             "reviewer_id": reviewer.id,
+            "reviewer_name": reviewer.display_name,
             "at": _json_time(at),
         }
         item.reviews.append(

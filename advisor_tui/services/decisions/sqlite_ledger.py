@@ -59,7 +59,7 @@ from advisor_tui.services.decisions.errors import (
     DecisionNotFound,
     IdempotencyConflict,
 )
-from advisor_tui.services.decisions.rows import receipt, view
+from advisor_tui.services.decisions.rows import receipt, same_review, stored_review, view
 from advisor_tui.services.decisions.rules import (
     decode_cursor,
     encode_cursor,
@@ -427,12 +427,11 @@ class SqliteLedger:
         does not apply), AlreadyDecided (approval no longer pending) or
         ApprovalLimitExceeded (reviewer may not approve this one).
         """
-        wanted = {**review.model_dump(), "decision_id": decision_id, "reviewer_id": reviewer.id}
         with self._tx() as db:
             existing = db.execute("SELECT body FROM reviews WHERE id = ?", (review.id,)).fetchone()
             if existing is not None:
                 stored = Review.model_validate_json(existing[0])
-                if stored.model_dump(exclude={"at"}) != wanted:
+                if not same_review(stored, review, decision_id, reviewer):
                     raise IdempotencyConflict(
                         f"review {review.id} was already recorded with a different body"
                     )
@@ -447,9 +446,7 @@ class SqliteLedger:
             new_approval, new_review_state = review_outcome(
                 decision_id, review, reviewer, advisor_id, bool(needs_approval), approval, body
             )
-            stored = Review(
-                **review.model_dump(), decision_id=decision_id, reviewer_id=reviewer.id, at=now
-            )
+            stored = stored_review(review, decision_id, reviewer, now)
             db.execute(
                 "INSERT INTO reviews (id, decision_id, reviewer_id, verdict, body, at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

@@ -3,11 +3,14 @@ filters, figures."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -28,11 +31,15 @@ from advisor_tui.contract import (
 )
 from advisor_tui.services.decisions.auth import TokenTable
 from advisor_tui.services.decisions.engine import DecisionEngine
+from advisor_tui.services.decisions.postgres_engine import PostgresEngine
 from advisor_tui.services.decisions.router import build_router
+from advisor_tui.services.decisions.sqlite_engine import SqliteEngine
 from tests.services.decisions.builders import (
     AMY,
     BOB,
     NOW,
+    SAM,
+    TESS,
     auth,
     goodwill_override,
     make_decision,
@@ -416,6 +423,71 @@ async def test_approval_rules_and_the_advisor_sees_the_outcome(api: httpx.AsyncC
     assert outcome == {small.id: "approved", large.id: "approved"}
     pending = await api.get(DECISIONS, params={"approval": "pending"}, headers=SUPERVISOR)
     assert pending.json()["total"] == 0
+
+
+def rewrite_review_body(engine: DecisionEngine, review_id: str, body: str) -> None:
+    """Put back a review as an earlier release kept it (its JSON body, verbatim)."""
+    if isinstance(engine, PostgresEngine):
+        with psycopg.connect(engine.url, autocommit=True) as conn:
+            conn.execute("UPDATE reviews SET body = %s WHERE id = %s", (body, review_id))
+    else:
+        assert isinstance(engine, SqliteEngine)
+        with sqlite3.connect(engine.ledger.path) as db:
+            db.execute("UPDATE reviews SET body = ? WHERE id = ?", (body, review_id))
+        db.close()
+
+
+async def test_the_approver_is_named_from_their_identity_for_the_advisor(
+    engine: DecisionEngine,
+) -> None:
+    """An advisor may not read the advisor directory, so the approval carries the
+    approver's display name from their verified identity; an identity without a
+    name (it repeats the id) and a review kept before names were give none, and
+    replaying a review is not a conflict because the name differs."""
+    nameless = SAM.model_copy(update={"id": "sup-nameless", "display_name": "sup-nameless"})
+    renamed = TESS.model_copy(update={"display_name": "Tess Renamed"})
+    app = app_with(engine, {"tok-nameless": nameless, "tok-renamed": renamed})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://m"
+    ) as api:
+        small = goodwill_override(AMY, minutes_ago=30, pence=6000)
+        large = goodwill_override(AMY, minutes_ago=20, pence=7000)
+        for d in (small, large):
+            assert (await post(api, d, ADVISOR)).status_code == 201
+        approve = review(Verdict.APPROVE)
+        path = url(routes.REVIEWS, decision_id=small.id)
+        answer = await api.post(path, json=approve.model_dump(mode="json"), headers=TEAM_LEAD)
+        assert answer.status_code == 201
+        assert Review.model_validate(answer.json()).reviewer_name == "Tess Team-Lead"
+        by_nameless = await api.post(
+            url(routes.REVIEWS, decision_id=large.id),
+            json=review(Verdict.APPROVE).model_dump(mode="json"),
+            headers=auth("tok-nameless"),
+        )
+        assert Review.model_validate(by_nameless.json()).reviewer_name is None
+
+        # What the advisor's own "Approved by …" line reads.
+        mine = await api.get(DECISIONS, params={"needs_approval": "true"}, headers=ADVISOR)
+        page = DecisionPage.model_validate(mine.json())
+        named = {v.decision.id: [r.reviewer_name for r in v.reviews] for v in page.items}
+        assert named == {small.id: ["Tess Team-Lead"], large.id: [None]}
+
+        # The same review sent again after the identity renamed Tess: a replay.
+        again = await api.post(
+            path, json=approve.model_dump(mode="json"), headers=auth("tok-renamed")
+        )
+        assert again.status_code == 200 and again.json() == answer.json()
+
+        # A review kept by an earlier release has no name: read as None, and
+        # replaying it is still a replay.
+        old = answer.json()
+        del old["reviewer_name"]
+        rewrite_review_body(engine, approve.id, json.dumps(old))
+        view = await api.get(url(routes.DECISION, decision_id=small.id), headers=ADVISOR)
+        assert DecisionView.model_validate(view.json()).reviews[0].reviewer_name is None
+        replay = await api.post(path, json=approve.model_dump(mode="json"), headers=TEAM_LEAD)
+        assert replay.status_code == 200
+        assert Review.model_validate(replay.json()).reviewer_name is None
 
 
 # -- figures --------------------------------------------------------------
