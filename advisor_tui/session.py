@@ -288,10 +288,32 @@ class Session:
         name = self.customer_names.get(customer_id)
         if name is None:
             name = (await self.backends.customers.profile(customer_id)).name
-            if len(self.customer_names) >= CUSTOMER_NAMES_KEPT:
-                del self.customer_names[next(iter(self.customer_names))]
-            self.customer_names[customer_id] = name
+            self._remember_customer(customer_id, name)
         return name
+
+    async def customer_names_of(self, customer_ids: list[str]) -> dict[str, str]:
+        """Names of the customers ``customer_ids``, by id: those the session knows,
+        the rest from the customers backend in one batched lookup per
+        ``routes.CUSTOMER_NAMES_MAX`` ids (one for a page of the review list),
+        remembered. An id the backend does not know is absent."""
+        wanted = list(dict.fromkeys(customer_ids))
+        found = {i: self.customer_names[i] for i in wanted if i in self.customer_names}
+        unknown = [i for i in wanted if i not in found]
+        for start in range(0, len(unknown), routes.CUSTOMER_NAMES_MAX):
+            batch = unknown[start : start + routes.CUSTOMER_NAMES_MAX]
+            answer = await self.backends.customers.names(batch)
+            asked = set(batch)
+            for item in answer.items:
+                if item.id in asked:  # a backend's extra ids are not ours to name
+                    found[item.id] = item.name
+                    self._remember_customer(item.id, item.name)
+        return found
+
+    def _remember_customer(self, customer_id: str, name: str) -> None:
+        if customer_id not in self.customer_names:
+            while len(self.customer_names) >= CUSTOMER_NAMES_KEPT:
+                del self.customer_names[next(iter(self.customer_names))]
+        self.customer_names[customer_id] = name
 
     async def decision(self, decision_id: str) -> DecisionView:
         return await self.backends.decisions.get(decision_id)

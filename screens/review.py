@@ -9,7 +9,7 @@ it a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -41,6 +41,7 @@ from advisor_tui.supervision import (
     PERIODS,
     AdvisorNames,
     DecisionQuery,
+    KnownCustomerNames,
     done_summary,
     period_since,
     summarise,
@@ -61,6 +62,7 @@ MORE_GROUP = "review-more"
 FIGURES_GROUP = "review-figures"
 EXPORT_GROUP = "review-export"
 NAMES_GROUP = "review-names"
+CUSTOMERS_GROUP = "review-customers"
 DEFAULT_PERIOD = 30
 
 
@@ -98,14 +100,20 @@ COLUMNS = (
     ("Reason", "reason", 15),
     ("Approval", "approval", 10),
     ("Review", "review", 10),
-    ("Customer", "customer", 9),
-    ("Done", "done", 28),
+    ("Customer", "customer", 16),
+    ("Done", "done", 21),
 )
 
 
 def advisor_cell(advisor_id: str, names: AdvisorNames) -> Text:
     """The advisor's name; the id itself while (or if) the directory does not know it."""
     return safe_text(names.name(advisor_id), max_len=30)
+
+
+def customer_cell(customer_id: str, customers: KnownCustomerNames) -> Text:
+    """The customer's name; the id itself while (or if) the customers backend does not
+    name them."""
+    return safe_text(customers.name(customer_id), max_len=40)
 
 
 def approval_cell(state: ApprovalState) -> Text:
@@ -116,7 +124,12 @@ def review_cell(state: ReviewState) -> Text:
     return Text(state.value, style=REVIEW_STYLE[state])
 
 
-def row_cells(view: DecisionView, times: DisplayTime, names: AdvisorNames) -> tuple[object, ...]:
+def row_cells(
+    view: DecisionView,
+    times: DisplayTime,
+    names: AdvisorNames,
+    customers: KnownCustomerNames | None = None,
+) -> tuple[object, ...]:
     d = view.decision
     return (
         times.short(d.decided_at),
@@ -127,7 +140,7 @@ def row_cells(view: DecisionView, times: DisplayTime, names: AdvisorNames) -> tu
         safe_text(d.reason_code or "—", max_len=30),
         approval_cell(view.approval),
         review_cell(view.review_state),
-        safe_text(d.customer_id, max_len=20),
+        customer_cell(d.customer_id, customers or KnownCustomerNames()),
         safe_text(done_summary(d), max_len=80),
     )
 
@@ -184,6 +197,13 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         # Who each advisor id is; empty (ids shown) until the directory answers.
         self.names = AdvisorNames()
         self.names_problem: str | None = None
+        # True until the directory answered or failed: an advisor typed meanwhile
+        # cannot be read as a name yet.
+        self.names_pending = True
+        # Customer names, asked for a page of rows at a time; ids shown meanwhile.
+        self.customers = KnownCustomerNames()
+        self.customers_asking: set[str] = set()
+        self.customers_problem: str | None = None
         self.next_cursor: str | None = None
         self.period = DEFAULT_PERIOD
         # Each reload bumps the generation; a page that arrives for an older
@@ -300,12 +320,16 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         for view in page.items:
             if view.decision.id in known:
                 continue  # a page boundary repeated by a retried request
-            table.add_row(*row_cells(view, self.session.times, self.names), key=view.decision.id)
+            table.add_row(
+                *row_cells(view, self.session.times, self.names, self.customers),
+                key=view.decision.id,
+            )
             self.views.append(view)
         self.total = page.total
         self.total_exact = page.total_exact
         self.next_cursor = page.next_cursor
         self.update_foot()
+        self.load_customer_names(v.decision.customer_id for v in page.items)
 
     def total_text(self) -> str:
         """'8 decisions', or 'about 1,200,000 decisions' when the backend estimated
@@ -325,9 +349,21 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         foot = Text(head, style="bold")
         foot.append(" · newest first · filters: ")
         foot.append(safe_text(self.query_filters.describe(self.names), max_len=300))
+        advisor = self.query_filters.advisor_id
+        if self.names_pending and advisor is not None and advisor not in self.names.by_id:
+            foot.append(
+                safe_text(
+                    " (read as an id until the advisor directory loads; then as a name)",
+                    "yellow",
+                    200,
+                )
+            )
         if self.names_problem is not None:
             foot.append("\nadvisor ids shown, not names: ", style="yellow")
             foot.append(safe_text(self.names_problem + " · r retries", "yellow", 300))
+        if self.customers_problem is not None:
+            foot.append("\ncustomer ids shown, not names: ", style="yellow")
+            foot.append(safe_text(self.customers_problem + " · r retries", "yellow", 300))
         foot.append("\nf filters (Enter applies) · c clears · Enter opens · ctrl+e exports")
         self.query_one("#review-foot", Static).update(foot)
 
@@ -355,6 +391,8 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
             self.load_figures()
         if "names" in failed:
             self.load_names()
+        if "customers" in failed:
+            self.load_customer_names(v.decision.customer_id for v in self.views)
 
     def action_reload(self) -> None:
         self.reload_list()
@@ -377,6 +415,7 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
     def show_names(self, names: AdvisorNames) -> None:
         self.names = names
         self.names_problem = None
+        self.names_pending = False
         table = self.query_one("#review-table", DataTable)
         for view in self.views:
             table.update_cell(
@@ -386,10 +425,70 @@ class ReviewScreen(BackendCalls, QuickScreen, Screen[None]):
         self.query_one(FiguresPanel).set_names(names)
         self.update_suggestions()
         self.update_foot()
+        self.reread_advisor_filter()
+
+    def reread_advisor_filter(self) -> None:
+        """An advisor typed before the directory answered was taken as an id, as
+        typed: now that names are known, read it again, and reload if it names
+        someone ('kevin' -> adv-kevin-doyle)."""
+        typed = self.query_filters.advisor_id
+        if typed is None or typed in self.names.by_id:
+            return
+        try:
+            advisor_id = self.names.resolve(typed)
+        except ValueError as problem:
+            self.set_error(str(problem))
+            return
+        if advisor_id != typed:
+            self.query_filters = self.query_filters.model_copy(update={"advisor_id": advisor_id})
+            self.reload_list()
 
     def _names_failed(self, message: str, error: BaseException | None) -> None:
         self.failed.add("names")
+        self.names_pending = False
         self.names_problem = message
+        self.update_foot()
+
+    def load_customer_names(self, customer_ids: Iterable[str]) -> None:
+        """Names of the customers of rows just loaded that are not known yet: one
+        batched lookup per page, never a call per row. The rows show the ids until
+        it answers; a failure is said in the foot and leaves the ids."""
+        missing = self.customers.missing(customer_ids, self.customers_asking)
+        if not missing:
+            return
+        self.customers_asking.update(missing)
+        self.call_backend(
+            "loading customer names",
+            self.session.customer_names_of(missing),
+            on_result=partial(self.show_customer_names, missing),
+            on_failure=partial(self._customer_names_failed, missing),
+            group=CUSTOMERS_GROUP,
+            exclusive=False,  # a lookup for the next page must not cancel this one's
+        )
+
+    def show_customer_names(self, asked: list[str], found: dict[str, str]) -> None:
+        self.customers_asking.difference_update(asked)
+        self.customers = self.customers.answered(asked, found)
+        # The problem stands until every row shown has been asked about.
+        if not self.customers.missing(v.decision.customer_id for v in self.views):
+            self.customers_problem = None
+            self.failed.discard("customers")
+        table = self.query_one("#review-table", DataTable)
+        for view in self.views:
+            if view.decision.customer_id in found:
+                table.update_cell(
+                    view.decision.id,
+                    "customer",
+                    customer_cell(view.decision.customer_id, self.customers),
+                )
+        self.update_foot()
+
+    def _customer_names_failed(
+        self, asked: list[str], message: str, error: BaseException | None
+    ) -> None:
+        self.customers_asking.difference_update(asked)
+        self.failed.add("customers")
+        self.customers_problem = message
         self.update_foot()
 
     def update_suggestions(self) -> None:

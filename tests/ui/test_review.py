@@ -7,6 +7,7 @@ through the real decisions backend.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import inspect
 import io
@@ -116,8 +117,11 @@ async def recorded(make_app: AppFactory, mock_state: MockState) -> Decisions:
     return {d.customer_id: d for d in sams + kevins}
 
 
-async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None) -> ReviewScreen:
-    """Sign in, then open the review screen with its clock at the decisions' NOW."""
+async def open_review(
+    pilot: Any, app: AdvisorApp, tmp_path: Path | None = None, *, held: bool = False
+) -> ReviewScreen:
+    """Sign in, then open the review screen with its clock at the decisions' NOW;
+    ``held`` when a test holds one of its calls: then only the first page is waited for."""
     await signed_in(pilot)
     await settle(pilot)
     advisor_screen = app.screen
@@ -128,7 +132,11 @@ async def open_review(pilot: Any, app: AdvisorApp, tmp_path: Path | None = None)
     await app.push_screen(screen)
     # Mounting (which starts the first page) is itself a message: wait for the
     # page, not just for the workers that happen to exist already.
-    await wait_for(pilot, lambda: screen.generation >= 1 and not screen.list_loading)
+    loaded = lambda: screen.generation >= 1 and not screen.list_loading  # noqa: E731
+    if held:
+        await wait_until(pilot, loaded, "the first page")
+    else:
+        await wait_for(pilot, loaded)
     return screen
 
 
@@ -477,6 +485,149 @@ async def test_the_detail_names_the_customer_from_their_profile(
         )
 
 
+CUSTOMER_COLUMN = 8
+
+
+async def record_for(
+    make_app: AppFactory, mock_state: MockState, customer_ids: list[str]
+) -> list[Decision]:
+    """One of Sam's decisions per customer id, newest first (the list's order)."""
+    sam = mock_state.advisors["demo-advisor"]
+    advisor_app = make_app("demo-advisor")
+    decisions = [
+        make_decision(sam, minutes_ago=n + 1, customer_id=customer_id)
+        for n, customer_id in enumerate(customer_ids)
+    ]
+    for decision in decisions:
+        await advisor_app.session.backends.decisions.record(decision)
+    await advisor_app.session.aclose()
+    return decisions
+
+
+async def test_the_list_names_customers_in_one_lookup_per_page(
+    make_app: AppFactory, mock_state: MockState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows name the customer from one batched lookup for the page, never a profile
+    per row; until it answers, and for a customer the backend does not know, the id
+    shows; a hostile name is text, not markup; a reload asks nothing it asked."""
+    priced = mock_state.customers["cus-pricerise"]
+    priced.profile = priced.profile.model_copy(update={"name": HOSTILE})
+    decisions = await record_for(
+        make_app,
+        mock_state,
+        ["cus-outage", "cus-pricerise", "cus-vulnerable", "cus-gone", "cus-outage"],
+    )
+    app = make_app("demo-supervisor")
+    client = app.session.backends.customers
+    asked: list[list[str]] = []
+    release = asyncio.Event()
+    real_names = client.names
+
+    async def held_names(customer_ids: list[str]) -> Any:
+        asked.append(list(customer_ids))
+        await release.wait()
+        return await real_names(customer_ids)
+
+    async def no_profile(customer_id: str) -> Any:
+        raise AssertionError(f"a profile call for {customer_id}: one call per row")
+
+    monkeypatch.setattr(client, "names", held_names)
+    monkeypatch.setattr(client, "profile", no_profile)
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app, held=True)
+        table = screen.query_one("#review-table", DataTable)
+
+        def customer(n: int) -> str:
+            return str(table.get_row(decisions[n].id)[CUSTOMER_COLUMN])
+
+        await wait_until(pilot, lambda: bool(asked), "the customer names lookup")
+        assert [customer(n) for n in range(5)] == [
+            "cus-outage",
+            "cus-pricerise",
+            "cus-vulnerable",
+            "cus-gone",
+            "cus-outage",
+        ], "ids while the names are on their way"
+        release.set()
+        await wait_until(pilot, lambda: customer(0) == "Iain Ballantyne", "the names")
+        assert asked == [["cus-outage", "cus-pricerise", "cus-vulnerable", "cus-gone"]]
+        vulnerable = mock_state.customers["cus-vulnerable"].profile.name
+        assert [customer(n) for n in (2, 3, 4)] == [vulnerable, "cus-gone", "Iain Ballantyne"]
+        hostile = table.get_row(decisions[1].id)[CUSTOMER_COLUMN]
+        assert hostile.plain == clean(HOSTILE, 40) and "[bold]" in hostile.plain
+        assert "\x1b" not in hostile.plain and not hostile.spans
+        await list_keys(pilot, screen, "f5")
+        await settle(pilot)
+        assert customer(0) == "Iain Ballantyne" and len(asked) == 1
+
+
+async def test_customer_names_that_fail_leave_the_ids_and_say_so_until_r(
+    make_app: AppFactory, mock_state: MockState
+) -> None:
+    decisions = await record_for(make_app, mock_state, ["cus-outage", "cus-callsign"])
+    app = make_app("demo-supervisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await signed_in(pilot)
+        break_backend(mock_state, Backend.CUSTOMERS, error_rate=1.0)
+        screen = await open_review(pilot, app)
+        await settle(pilot)
+        table = screen.query_one("#review-table", DataTable)
+        assert len(screen.views) == 2, "the list is not held up by the names"
+        assert str(table.get_row(decisions[0].id)[CUSTOMER_COLUMN]) == "cus-outage"
+        said = screen_text(screen)
+        assert "customer ids shown, not names: loading customer names: customers backend" in said
+        assert "r retries" in said
+        heal(mock_state, Backend.CUSTOMERS)
+        await list_keys(pilot, screen, "r")
+        await wait_until(
+            pilot,
+            lambda: str(table.get_row(decisions[0].id)[CUSTOMER_COLUMN]) == "Iain Ballantyne",
+            "the names on retry",
+        )
+        callsign = mock_state.customers["cus-callsign"].profile.name
+        assert str(table.get_row(decisions[1].id)[CUSTOMER_COLUMN]) == callsign
+        assert "customer ids shown" not in screen_text(screen)
+
+
+async def test_an_advisor_name_typed_before_the_directory_loads_filters_by_name(
+    make_app: AppFactory, recorded: Decisions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'kevin' typed while the directory is still on its way is read as an id (the
+    foot says so); when the directory arrives it is read again, as Kevin Doyle."""
+    app = make_app("demo-supervisor")
+    release = asyncio.Event()
+    real_directory = app.session.advisor_names
+
+    async def held_directory() -> Any:
+        await release.wait()
+        return await real_directory()
+
+    monkeypatch.setattr(app.session, "advisor_names", held_directory)
+    async with app.run_test(size=(180, 50)) as pilot:
+        screen = await open_review(pilot, app, held=True)
+        typed = screen.generation
+        await submit(screen, "f-advisor", "kevin")()
+        await wait_until(
+            pilot,
+            lambda: screen.generation > typed and not screen.list_loading,
+            "the list filtered by what was typed",
+        )
+        assert screen.query_filters.advisor_id == "kevin" and screen.total == 0
+        said = screen_text(screen)
+        assert "advisor kevin (read as an id until the advisor directory loads" in said
+        generation = screen.generation
+        release.set()
+        await wait_for(
+            pilot,
+            lambda: screen.generation > generation and not screen.list_loading,
+            "the list reloaded for the name",
+        )
+        assert screen.query_filters.advisor_id == KEVIN
+        assert set(shown_customers(screen)) == {"C006", "C007", "C008"}
+        said = screen_text(screen)
+        assert "advisor Kevin Doyle (adv-kevin-doyle)" in said and "read as an id" not in said
+
+
 async def test_ids_the_directory_does_not_know_are_shown_as_ids(
     make_app: AppFactory, mock_state: MockState, recorded: Decisions
 ) -> None:
@@ -529,7 +680,7 @@ async def test_an_estimated_total_is_shown_as_about(
 
 
 async def test_the_list_pages_as_the_reviewer_scrolls(
-    make_app: AppFactory, mock_state: MockState
+    make_app: AppFactory, mock_state: MockState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sam = mock_state.advisors["demo-advisor"]
     advisor_app = make_app("demo-advisor")
@@ -539,6 +690,15 @@ async def test_the_list_pages_as_the_reviewer_scrolls(
         )
     await advisor_app.session.aclose()
     app = make_app("demo-supervisor")
+    client = app.session.backends.customers
+    lookups: list[int] = []
+    real_names = client.names
+
+    async def names(customer_ids: list[str]) -> Any:
+        lookups.append(len(customer_ids))
+        return await real_names(customer_ids)
+
+    monkeypatch.setattr(client, "names", names)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_review(pilot, app)
         assert len(screen.views) == 50 and screen.total == 130
@@ -551,6 +711,7 @@ async def test_the_list_pages_as_the_reviewer_scrolls(
         ids = [v.decision.id for v in screen.views]
         assert len(set(ids)) == 130 and ids == sorted(ids, reverse=True)
         assert "130 decisions · end of list" in screen_text(screen)
+        assert lookups == [50, 50, 30], "one customer names lookup per page"
 
 
 async def test_a_failing_backend_is_named_inline_and_r_retries(
