@@ -266,6 +266,18 @@ class Session:
         )
         return page.items
 
+    async def my_approvals(
+        self, advisor_id: str, *, limit: int
+    ) -> tuple[list[DecisionView], dict[str, str]]:
+        """The advisor's needs-approval decisions, and their customers' names by id:
+        one batched lookup, best effort (the line shows ids where it fails)."""
+        views = await self.my_needs_approval(advisor_id, limit=limit)
+        try:
+            names = await self.customer_names_of([v.decision.customer_id for v in views])
+        except BackendError:
+            names = {}
+        return views, names
+
     # -- review (team leads and supervisors) ------------------------------------------------
 
     async def decisions_page(

@@ -10,6 +10,8 @@ already shows the decisions backend's state, and the next poll tries again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -39,18 +41,24 @@ def outcome_review(view: DecisionView) -> Review | None:
     return next((r for r in reversed(view.reviews) if r.verdict is wanted), None)
 
 
-def outcome_sentence(view: DecisionView) -> str:
-    """'Approved by Priya Natarajan: Goodwill credit for customer C1 — note' as plain,
-    cleaned text; the approver's id when the decisions backend kept no name."""
+def outcome_sentence(view: DecisionView, names: Mapping[str, str] | None = None) -> str:
+    """'Approved by Priya Natarajan: Goodwill credit for Iain Ballantyne — note' as
+    plain, cleaned text; the approver's id when the decisions backend kept no name,
+    and 'customer C1' when the customer's name is not known."""
     review = outcome_review(view)
     by = f" by {reviewer_name(review)}" if review else ""
     note = f" — {review.note}" if review and review.note else ""
     decision = view.decision
     sentence = (
         f"{view.approval.value.capitalize()}{by}: {decision.action_label} "
-        f"for customer {decision.customer_id}{note}"
+        f"for {customer_named(decision.customer_id, names or {})}{note}"
     )
     return clean(sentence, 300)
+
+
+def customer_named(customer_id: str, names: Mapping[str, str]) -> str:
+    name = names.get(customer_id)
+    return name if name else f"customer {customer_id}"
 
 
 class ApprovalOutcomes(BackendCalls, Static):
@@ -67,6 +75,7 @@ class ApprovalOutcomes(BackendCalls, Static):
         # answers, so outcomes already known at start are marked, not announced.
         self.known: dict[str, ApprovalState] | None = None
         self.views: list[DecisionView] = []
+        self.names: dict[str, str] = {}
 
     def watch_for(self, advisor_id: str) -> None:
         """Start watching ``advisor_id``'s needs-approval decisions."""
@@ -82,20 +91,22 @@ class ApprovalOutcomes(BackendCalls, Static):
             return
         self.call_backend(
             "checking your approvals",
-            self.session.my_needs_approval(self.advisor_id, limit=WATCH_LIMIT),
+            self.session.my_approvals(self.advisor_id, limit=WATCH_LIMIT),
             on_result=self.apply,
             # The decisions light already shows a failing backend; the next poll retries.
             on_failure=lambda message, error: None,
             group="approvals",
         )
 
-    def apply(self, views: list[DecisionView]) -> None:
+    def apply(self, answer: tuple[list[DecisionView], dict[str, str]]) -> None:
+        views, names = answer
+        self.names = {**self.names, **names}
         if self.known is not None:
             for view in views:
                 before = self.known.get(view.decision.id)
                 if before is ApprovalState.PENDING and view.approval in DECIDED:
                     self.app.notify(
-                        outcome_sentence(view),
+                        outcome_sentence(view, self.names),
                         title="Approval decided",
                         severity="information"
                         if view.approval is ApprovalState.APPROVED
@@ -122,6 +133,7 @@ class ApprovalOutcomes(BackendCalls, Static):
             text.append(" ")
             text.append(safe_text(latest.decision.action_label, max_len=40))
             text.append(" for ")
-            text.append(safe_text(latest.decision.customer_id, max_len=20))
+            customer = latest.decision.customer_id
+            text.append(safe_text(self.names.get(customer) or customer, max_len=40))
             text.append(f" ({display_time(self).moment(latest.decision.decided_at)})", style="dim")
         return text

@@ -920,6 +920,33 @@ async def test_the_advisor_sees_approval_outcomes(
     await lead.aclose()
 
 
+async def test_the_advisor_hears_the_customer_named_not_their_id(
+    make_app: AppFactory, mock_state: MockState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sam = mock_state.advisors["demo-advisor"]
+    customer = mock_state.customers["cus-fixed-yesterday"]
+    decision = goodwill_override(sam, minutes_ago=30, pence=4000).model_copy(
+        update={"customer_id": customer.profile.id}
+    )
+    lead = make_app("demo-team-lead").session
+    await make_app("demo-advisor").session.backends.decisions.record(decision)
+    app = make_app("demo-advisor")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        outcomes = app.screen.query_one(ApprovalOutcomes)
+        notes: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **_: notes.append(message))
+        await lead.backends.decisions.review(
+            decision.id, ReviewCreate(id=str(ULID()), verdict=Verdict.APPROVE, note="Agreed")
+        )
+        await pilot.press("f5")
+        await settle(pilot)
+        said = "Approved by Priya Natarajan: Goodwill credit for Margaret Feeney — Agreed"
+        assert notes == [said]
+        assert "✓ approved Goodwill credit for Margaret Feeney" in outcomes.summary_line().plain
+    await lead.aclose()
+
+
 async def test_an_outcome_given_in_the_review_screen_reaches_the_advisor(
     make_app: AppFactory, recorded: Decisions
 ) -> None:
