@@ -14,6 +14,7 @@ from textual.widgets import Static
 from advisor_tui.contract import Backend
 from advisor_tui.session import Session
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._looks import KeepsLooks
 from advisor_tui.widgets._workers import BackendCalls
 
 T = TypeVar("T")
@@ -29,7 +30,7 @@ def failure_text(message: str) -> Text:
     return text
 
 
-class BackendPanel(BackendCalls, Vertical, Generic[T], can_focus=True):
+class BackendPanel(BackendCalls, KeepsLooks, Vertical, Generic[T], can_focus=True):
     """A bordered panel fed by one backend call for the open customer.
 
     Subclasses give ``BACKEND``, ``TITLE``, ``fetch`` (runs in a worker) and

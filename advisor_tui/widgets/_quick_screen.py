@@ -45,6 +45,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from advisor_tui.widgets._looks import keeping_looks
+
 _FOCUS_WITHIN = "focus-within"
 
 
@@ -186,5 +188,6 @@ class QuickScreen(Screen[Any]):
                     if node._has_focus_within:
                         nodes[node] = None
         if nodes:
-            self.app.stylesheet.update_nodes(nodes, animate=True)
+            with keeping_looks(nodes):
+                self.app.stylesheet.update_nodes(nodes, animate=True)
             paint_in_next_frame(self, nodes)

@@ -25,10 +25,11 @@ from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from advisor_tui.widgets._looks import KeepsLooks
 from advisor_tui.widgets._quick_screen import paint_in_next_frame
 
 
-class FocusCachedTable(DataTable[Any]):
+class FocusCachedTable(KeepsLooks, DataTable[Any]):
     def watch_has_focus(self, has_focus: bool) -> None:
         super().watch_has_focus(has_focus)
         # The scroll bars' colours follow the table's focus: paint them in the
