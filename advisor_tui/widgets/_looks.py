@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from textual import events
 from textual._styles_cache import StylesCache
+from textual.css.model import RuleSet, SelectorType
+from textual.css.stylesheet import Stylesheet
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -39,11 +41,13 @@ else:
     _WidgetMixin = object
 
 Look = tuple[bool, bool]
+_FOCUS = "focus"
 
 
 def look_of(widget: Widget) -> Look:
-    """What a widget's focus rules can depend on: focus on it, focus within it."""
-    return (widget.has_focus, widget.has_focus_within)
+    """What a widget's focus rules can depend on: focus on it, and focus within
+    it when one of its rules says ``:focus-within``."""
+    return (widget.has_focus, widget._has_focus_within and widget.has_focus_within)
 
 
 class LookCache(StylesCache):
@@ -86,6 +90,22 @@ class LookCache(StylesCache):
         return cache.render_widget(widget, crop)
 
 
+def focus_styles_only_itself(stylesheet: Stylesheet, widget: Widget) -> bool:
+    """True if no rule puts ``:focus`` on an ancestor selector that could match
+    ``widget`` (``Panel:focus Label``): its focus then restyles only itself."""
+    for rule in stylesheet.rules:
+        if _FOCUS not in rule.pseudo_classes:
+            continue
+        for selector_set in rule.selector_set:
+            for selector in selector_set.selectors[:-1]:
+                if _FOCUS in selector.pseudo_classes and (
+                    selector.type is not SelectorType.TYPE
+                    or selector.name in widget._css_type_names
+                ):
+                    return False
+    return True
+
+
 @contextmanager
 def keeping_looks(nodes: Iterable[DOMNode]) -> Iterator[None]:
     """Restyle ``nodes`` for a change of focus only: those that keep looks keep them."""
@@ -109,6 +129,22 @@ class KeepsLooks(_WidgetMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._styles_cache = LookCache()
+
+    _focus_rules_checked: tuple[list[RuleSet], bool] | None = None
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Textual restyles the widget's whole subtree (every widget of a
+        # loading panel, say) in case a rule puts :focus on an ancestor.
+        stylesheet = self.app.stylesheet
+        rules = stylesheet.rules  # a new list whenever the CSS is parsed anew
+        checked = self._focus_rules_checked
+        if checked is None or checked[0] is not rules:
+            checked = (rules, focus_styles_only_itself(stylesheet, self))
+            self._focus_rules_checked = checked
+        if checked[1]:
+            stylesheet.update_nodes([self], animate=True)
+        else:
+            super().watch_has_focus(has_focus)
 
     @contextmanager
     def keeping_looks(self) -> Iterator[None]:

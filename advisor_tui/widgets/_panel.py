@@ -128,11 +128,15 @@ class BackendPanel(BackendCalls, KeepsLooks, Vertical, Generic[T], can_focus=Tru
         self.message.update(failure_text(message))
 
 
+class BodyScroll(KeepsLooks, VerticalScroll):
+    """A panel's scrolling body, keeping its lines per focus look (1 focuses it)."""
+
+
 class RenderedPanel(BackendPanel[T]):
     """A panel whose whole body is one scrollable renderable built from the data."""
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="panel-body"):
+        with BodyScroll(classes="panel-body"):
             yield Static(classes="panel-content")
 
     def render_data(self, data: T) -> RenderableType:

@@ -98,6 +98,11 @@ class HistoryPanel(BackendPanel[HistoryPage]):
         self.events = []
         self._append(data)
         table.move_cursor(row=0)
+        # Off the key path: the first 2 then repaints the rows from cache.
+        self.call_after_refresh(self._warm_table)
+
+    def _warm_table(self) -> None:
+        self.query_one("#history-table", FocusCachedTable).warm_focused_look()
 
     def _append(self, page: HistoryPage) -> None:
         table = self.query_one("#history-table", DataTable)
