@@ -97,3 +97,54 @@ async def test_first_focus_changes_no_rule_of_its_scroll_bars() -> None:
         table.focus()
         await pilot.pause()
         assert [dict(bar.styles.base._rules) for bar in bars] == before
+
+
+def styles_of(table: FocusCachedTable) -> tuple[object, ...]:
+    """The table's rules, its component styles' rules and its scroll bars' rules."""
+    return (
+        dict(table.styles.base._rules),
+        {name: dict(styles.base._rules) for name, styles in table._component_styles.items()},
+        [dict(bar.styles.base._rules) for bar in table._shown_scrollbars()],
+    )
+
+
+class WideWithAncestorRule(Wide):
+    CSS = "Screen.alternate DataTable { background: darkred; }"
+
+
+async def test_a_focus_restyle_from_the_kept_styles_is_what_textual_computes() -> None:
+    app = WideWithAncestorRule()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(FocusCachedTable)
+        assert len(table._shown_scrollbars()) == 3  # both bars and their corner
+        elsewhere = app.query_one("#elsewhere")
+        seen = []
+        for widget in (table, elsewhere, table, elsewhere, app.query_one("#elsewhere"), table):
+            widget.focus()
+            await pilot.pause()
+            kept = styles_of(table)  # from the third focus change on, from the kept styles
+            app.stylesheet.update_nodes([table])  # Textual's own, from the stylesheet
+            assert styles_of(table) == kept
+            seen.append(kept)
+        assert seen[0] != seen[1]  # focus changes the table's styles
+        # A class on an ancestor that a rule matches is a new context.
+        app.screen.add_class("alternate")
+        await pilot.pause()
+        for widget in (elsewhere, table, elsewhere):
+            widget.focus()
+            await pilot.pause()
+            kept = styles_of(table)
+            app.stylesheet.update_nodes([table])
+            assert styles_of(table) == kept
+        assert kept != seen[1]
+        # A change of theme is a new context: restyled from the stylesheet.
+        app.theme = "textual-light"
+        await pilot.pause()
+        elsewhere.focus()
+        await pilot.pause()
+        table.focus()
+        await pilot.pause()
+        kept = styles_of(table)
+        app.stylesheet.update_nodes([table])
+        assert styles_of(table) == kept != seen[-1]
