@@ -98,8 +98,9 @@ class HistoryPanel(BackendPanel[HistoryPage]):
         self.events = []
         self._append(data)
         table.move_cursor(row=0)
-        # Off the key path: the first 2 then repaints the rows from cache.
-        self.call_after_refresh(self._warm_table)
+        # Off the key path: the first 2 then repaints the rows from cache. Once
+        # the rows are painted, and after whatever else waited for that paint.
+        self.call_after_refresh(self.call_later, self._warm_table)
 
     def _warm_table(self) -> None:
         self.query_one("#history-table", FocusCachedTable).warm_focused_look()

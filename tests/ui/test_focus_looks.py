@@ -274,3 +274,30 @@ async def test_a_panel_focused_itself_is_highlighted(make_app: AppFactory) -> No
         for key, panel_id in (("3", "faults"), ("4", "actions"), ("3", "faults")):
             await press_keys(pilot, key)
             await wait_highlight(pilot, app, panel_id)
+
+
+async def test_history_rows_are_drawn_focused_before_the_first_2(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await search(pilot, "@ballantyne70")
+        table = app.screen.query_one("#history-table", FocusCachedTable)
+        cache = table._styles_cache
+        assert isinstance(cache, LookCache)
+        focused_look = (True, False)
+        await wait_for(pilot, lambda: focused_look in cache._looks, "the focused look drawn")
+        assert not table.has_focus
+        drawn: list[int] = []
+        original = FocusCachedTable.render_line
+
+        def counting(self: FocusCachedTable, y: int) -> Any:
+            drawn.append(y)
+            return original(self, y)
+
+        FocusCachedTable.render_line = counting  # type: ignore[method-assign]
+        try:
+            await press_keys(pilot, "2")
+            await wait_highlight(pilot, app, "history")
+        finally:
+            FocusCachedTable.render_line = original  # type: ignore[method-assign]
+        assert table.has_focus
+        assert drawn == []
