@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,11 @@ def private_cache(
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache
+
+
+@pytest.fixture
+def no_advisor_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``ADVISOR_TUI_*`` variable of the developer's (or CI's) reaches the test."""
+    for name in list(os.environ):
+        if name.startswith("ADVISOR_TUI_"):
+            monkeypatch.delenv(name)

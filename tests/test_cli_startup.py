@@ -7,7 +7,6 @@ The app runs headless here (``App.run`` patched), as the cold-start benchmark ru
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,11 +21,8 @@ from advisor_tui.cli import main
 
 
 @pytest.fixture(autouse=True)
-def live_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("ADVISOR_TUI_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def live_config(no_advisor_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The cache directory (checked fingerprints) is the test's own (tests/conftest.py).
     monkeypatch.setenv("ADVISOR_TUI_DATA_DIR", str(tmp_path / "data"))
     config = tmp_path / "config.toml"
     # Every backend at a closed loopback port: the app starts, no backend answers.

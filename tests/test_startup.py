@@ -3,7 +3,6 @@ the command line's choice between checking first and painting first."""
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -15,11 +14,8 @@ from advisor_tui.config.loading import config_path
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("ADVISOR_TUI_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def isolated(no_advisor_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The cache directory is the test's own already (tests/conftest.py).
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     config = tmp_path / "config.toml"
     config.write_text('theme = "textual-dark"\n')
