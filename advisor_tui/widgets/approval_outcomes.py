@@ -76,6 +76,7 @@ class ApprovalOutcomes(BackendCalls, Static):
         self.known: dict[str, ApprovalState] | None = None
         self.views: list[DecisionView] = []
         self.names: dict[str, str] = {}
+        self._shown: Text | None = None
 
     def watch_for(self, advisor_id: str) -> None:
         """Start watching ``advisor_id``'s needs-approval decisions."""
@@ -117,7 +118,13 @@ class ApprovalOutcomes(BackendCalls, Static):
         self.known = {v.decision.id: v.approval for v in views}
         self.views = views
         self.set_class(bool(views), "-some")
-        self.update(self.summary_line())
+        line = self.summary_line()
+        if line != self._shown:
+            # Every 10 s, and usually unchanged: then no repaint at all. One
+            # line high whatever it says, so no layout of the screen either
+            # (a key pressed as the poll answered waited for both).
+            self._shown = line
+            self.update(line, layout=False)
 
     def summary_line(self) -> Text:
         pending = sum(v.approval is ApprovalState.PENDING for v in self.views)
