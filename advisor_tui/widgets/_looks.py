@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 from textual import events
 from textual._styles_cache import StylesCache
 from textual.css.model import RuleSet, SelectorType
+from textual.css.styles import RenderStyles, RulesMap
 from textual.css.stylesheet import Stylesheet
 from textual.geometry import Region
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -90,6 +93,29 @@ class LookCache(StylesCache):
         return cache.render_widget(widget, crop)
 
 
+def style_context(node: DOMNode) -> tuple[object, ...]:
+    """Everything outside the stylesheet a rule can match on, from the app down
+    to ``node``: each node's type, id, classes and pseudo-classes."""
+    return tuple((type(n), n.id, n.classes, n.pseudo_classes) for n in node.css_path_nodes) + (
+        node.app.theme,
+    )
+
+
+@dataclass
+class _Styled:
+    """What the stylesheet gave a widget in one context: its rules, its
+    component styles and its scroll bars' rules."""
+
+    rules: RulesMap
+    components: dict[str, RenderStyles]
+    bars: list[tuple[Widget, RulesMap]]
+
+
+STYLED_KEPT = 16
+"""Contexts kept per widget (focus x hover of it and its ancestors...): beyond,
+start again."""
+
+
 def focus_styles_only_itself(stylesheet: Stylesheet, widget: Widget) -> bool:
     """True if no rule puts ``:focus`` on an ancestor selector that could match
     ``widget`` (``Panel:focus Label``): its focus then restyles only itself."""
@@ -126,9 +152,12 @@ class KeepsLooks(_WidgetMixin):
     Textual's handlers still are those four lines.
     """
 
+    _styled_rules: list[RuleSet] | None = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._styles_cache = LookCache()
+        self._styled: dict[tuple[object, ...], _Styled] = {}
 
     _focus_rules_checked: tuple[list[RuleSet], bool] | None = None
 
@@ -141,10 +170,79 @@ class KeepsLooks(_WidgetMixin):
         if checked is None or checked[0] is not rules:
             checked = (rules, focus_styles_only_itself(stylesheet, self))
             self._focus_rules_checked = checked
-        if checked[1]:
-            stylesheet.update_nodes([self], animate=True)
+        if checked[1] or not self.children:
+            self.restyle()
         else:
             super().watch_has_focus(has_focus)
+
+    def restyle(self) -> None:
+        """Apply the stylesheet to this widget (and its scroll bars), as Textual
+        does for a change of focus, from what it gave in the same context before.
+
+        Textual matches every rule again for the widget and for each of its
+        component classes (a DataTable has a dozen: 2.7 ms per focus change, for
+        one of two answers). The context (every node's type, id, classes and
+        pseudo-classes from the app down, the theme, the stylesheet's rules) is
+        the key; anything else that restyles the widget (a class, the theme, a
+        CSS reload) goes Textual's way.
+        """
+        stylesheet = self.app.stylesheet
+        bars = self._shown_scrollbars()
+        key = (style_context(self), tuple(bars))
+        if self._styled_rules is not stylesheet.rules or len(self._styled) >= STYLED_KEPT:
+            self._styled.clear()
+            self._styled_rules = stylesheet.rules
+        styled = self._styled.get(key)
+        if styled is None:
+            stylesheet.update_nodes([self], animate=True)
+            self._styled[key] = _Styled(
+                dict(self.styles.base._rules),  # type: ignore[arg-type]
+                dict(self._component_styles),
+                [(bar, dict(bar.styles.base._rules)) for bar in bars],  # type: ignore[misc]
+            )
+            return
+        Stylesheet.replace_rules(self, styled.rules, animate=True)
+        if self._component_styles != styled.components:
+            self._component_styles.clear()
+            self._component_styles.update(styled.components)
+            self.refresh()
+        for bar, bar_rules in styled.bars:
+            Stylesheet.replace_rules(bar, bar_rules)
+
+    # Scroll bars are styled when they are made, not at the widget's next
+    # restyle (its first focus, in Textual), when twenty rules at once, two of
+    # them asking for a layout, laid out the whole screen on that key (see
+    # advisor_tui/widgets/_table.py).
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        made = self._vertical_scrollbar is None
+        bar = super().vertical_scrollbar
+        if made:
+            self.app.stylesheet.apply(bar)
+        return bar
+
+    @property
+    def horizontal_scrollbar(self) -> ScrollBar:
+        made = self._horizontal_scrollbar is None
+        bar = super().horizontal_scrollbar
+        if made:
+            self.app.stylesheet.apply(bar)
+        return bar
+
+    def _shown_scrollbars(self) -> list[Widget]:
+        # The scroll bars Stylesheet.update_nodes restyles with the widget.
+        bars: list[Widget] = []
+        if not self.is_scrollable:
+            return bars
+        vertical = self.show_vertical_scrollbar and self.scrollbar_size_vertical
+        horizontal = self.show_horizontal_scrollbar and self.scrollbar_size_horizontal
+        if vertical:
+            bars.append(self.vertical_scrollbar)
+        if horizontal:
+            bars.append(self.horizontal_scrollbar)
+        if vertical and horizontal:
+            bars.append(self.scrollbar_corner)
+        return bars
 
     @contextmanager
     def keeping_looks(self) -> Iterator[None]:

@@ -45,7 +45,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
-from advisor_tui.widgets._looks import keeping_looks
+from advisor_tui.widgets._looks import KeepsLooks, keeping_looks
 
 _FOCUS_WITHIN = "focus-within"
 
@@ -189,5 +189,12 @@ class QuickScreen(Screen[Any]):
                         nodes[node] = None
         if nodes:
             with keeping_looks(nodes):
-                self.app.stylesheet.update_nodes(nodes, animate=True)
+                others = []
+                for node in nodes:
+                    if isinstance(node, KeepsLooks):
+                        node.restyle()
+                    else:
+                        others.append(node)
+                if others:
+                    self.app.stylesheet.update_nodes(others, animate=True)
             paint_in_next_frame(self, nodes)

@@ -25,6 +25,7 @@ from advisor_tui.contract import (
 from advisor_tui.formatting import LONDON, DisplayTime, pounds
 from advisor_tui.session import Decided, Session
 from advisor_tui.text import safe_text
+from advisor_tui.widgets._looks import KeepsLooks
 from advisor_tui.widgets._panel import BackendPanel
 from advisor_tui.widgets._times import display_time
 
@@ -127,6 +128,11 @@ def render_action(
     return Group(*parts)
 
 
+class ActionList(KeepsLooks, OptionList):
+    """The ranked actions, keeping their lines and styles per focus look (4 and
+    1 focus it and leave it)."""
+
+
 class ActionsPanel(BackendPanel[NextActions]):
     BACKEND = Backend.ACTIONS
     TITLE = "4 Next actions"
@@ -156,7 +162,7 @@ class ActionsPanel(BackendPanel[NextActions]):
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="panel-body"):
             yield Static(id="actions-coaching")
-            yield OptionList(id="actions-list")
+            yield ActionList(id="actions-list")
             with VerticalScroll(id="actions-detail"):
                 yield Static(id="actions-detail-body")
 

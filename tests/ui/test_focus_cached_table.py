@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
+from advisor_tui.widgets._looks import KeepsLooks
 from advisor_tui.widgets._table import FocusCachedTable
 
 Look = list[list[tuple[str, str]]]
@@ -99,8 +100,8 @@ async def test_first_focus_changes_no_rule_of_its_scroll_bars() -> None:
         assert [dict(bar.styles.base._rules) for bar in bars] == before
 
 
-def styles_of(table: FocusCachedTable) -> tuple[object, ...]:
-    """The table's rules, its component styles' rules and its scroll bars' rules."""
+def styles_of(table: KeepsLooks) -> tuple[object, ...]:
+    """A widget's rules, its component styles' rules and its scroll bars' rules."""
     return (
         dict(table.styles.base._rules),
         {name: dict(styles.base._rules) for name, styles in table._component_styles.items()},

@@ -30,8 +30,10 @@ from advisor_tui.widgets import BackendPanel
 from advisor_tui.widgets._looks import KeepsLooks, LookCache
 from advisor_tui.widgets._quick_screen import QuickScreen
 from advisor_tui.widgets._table import FocusCachedTable
+from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from tests.ui.conftest import AppFactory
 from tests.ui.helpers import press_keys, search, wait_for
+from tests.ui.test_focus_cached_table import styles_of
 from tests.ui.test_quick_screen import Cells, Panels, apply, full_render
 
 CSS = """
@@ -301,3 +303,45 @@ async def test_history_rows_are_drawn_focused_before_the_first_2(make_app: AppFa
             FocusCachedTable.render_line = original  # type: ignore[method-assign]
         assert table.has_focus
         assert drawn == []
+
+
+async def test_styles_kept_per_context_are_what_textual_computes(make_app: AppFactory) -> None:
+    """After 1-4 cycles (each panel, the table and the actions list restyled
+    from kept styles), every such widget's styles equal Textual's own."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await search(pilot, "@ballantyne70")
+        for key in "12341234":
+            await press_keys(pilot, key)
+            await pilot.pause()
+            kept = [w for w in app.screen.query("*") if isinstance(w, KeepsLooks)]
+            assert {"history", "actions", "history-table", "actions-list"} <= {w.id for w in kept}
+            for widget in kept:
+                before = styles_of(widget)
+                app.stylesheet.update_nodes([widget])
+                assert styles_of(widget) == before, f"{widget!r} after {key}"
+
+
+async def test_an_unchanged_approvals_poll_repaints_nothing(make_app: AppFactory) -> None:
+    """The approvals line polls every 10 s: an unchanged answer neither lays out
+    the screen nor repaints (a key pressed as it answered waited for both)."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        outcomes = app.screen.query_one(ApprovalOutcomes)
+        await wait_for(pilot, lambda: outcomes.known is not None, "the first approvals poll")
+        await pilot.pause()
+        updates: list[dict[str, Any]] = []
+        original = outcomes.update
+
+        def spy(*args: Any, **kwargs: Any) -> None:
+            updates.append(kwargs)
+            original(*args, **kwargs)
+
+        outcomes.update = spy  # type: ignore[method-assign]
+        outcomes.apply((list(outcomes.views), dict(outcomes.names)))
+        assert updates == []
+        outcomes._shown = None  # as if the line had changed: shown in place
+        outcomes.apply((list(outcomes.views), dict(outcomes.names)))
+        assert updates == [{"layout": False}]
+        await pilot.pause()
+        assert not app.screen._layout_required
