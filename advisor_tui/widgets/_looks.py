@@ -18,7 +18,7 @@ needed, exactly as Textual draws it, so the cells on screen are the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
@@ -60,6 +60,8 @@ class LookCache(StylesCache):
         super().__init__()
         self._looks: dict[Look, StylesCache] = {}
         self._keeping = 0
+        self.on_clear: Callable[[], None] | None = None
+        """Called when every look is emptied (not for a change of look)."""
 
     @contextmanager
     def keeping(self) -> Iterator[None]:
@@ -81,6 +83,8 @@ class LookCache(StylesCache):
         if self._keeping:
             return
         self._looks.clear()
+        if self.on_clear is not None:
+            self.on_clear()
 
     def is_dirty(self, y: int) -> bool:
         return any(cache.is_dirty(y) for cache in self._looks.values())

@@ -24,7 +24,7 @@ from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from advisor_tui.widgets._looks import KeepsLooks
+from advisor_tui.widgets._looks import KeepsLooks, LookCache
 from advisor_tui.widgets._quick_screen import paint_in_next_frame
 
 
@@ -40,15 +40,32 @@ class FocusCachedTable(KeepsLooks, DataTable[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style_signature: tuple[object, ...] | None = None
+        self._warm_pending = False
+        cache = self._styles_cache
+        if isinstance(cache, LookCache):
+            cache.on_clear = self._warm_later
+
+    def _warm_later(self) -> None:
+        """Every drawn look was emptied (rows landed, a resize, a theme): draw
+        the focused look again once the rows are painted, off the key path."""
+        if self._warm_pending or self.has_focus or not self.is_mounted or not self.row_count:
+            return
+        self._warm_pending = True
+        self.call_after_refresh(self.call_later, self._warm_now)
+
+    def _warm_now(self) -> None:
+        self._warm_pending = False
+        self.warm_focused_look()
 
     def warm_focused_look(self) -> None:
         """Draw the rows as they look focused, now, into the focused look's cache.
 
         The first focus of freshly loaded rows rendered every visible cell
         through Rich for the focused look (25-35 ms: the slowest 2 key per
-        customer). Call this when rows land, after they are painted: the rows
-        are styled and rendered as focused, then styled back, with nothing
-        painted between (no frame runs inside a synchronous call).
+        customer). Called after the rows are painted whenever every drawn
+        look was emptied (rows landed, a resize, a theme): the rows are styled
+        and rendered as focused, then styled back, with nothing painted between
+        (no frame runs inside a synchronous call).
         """
         if self.has_focus or not self.is_mounted or not self.display or not self.size:
             return

@@ -98,12 +98,8 @@ class HistoryPanel(BackendPanel[HistoryPage]):
         self.events = []
         self._append(data)
         table.move_cursor(row=0)
-        # Off the key path: the first 2 then repaints the rows from cache. Once
-        # the rows are painted, and after whatever else waited for that paint.
-        self.call_after_refresh(self.call_later, self._warm_table)
-
-    def _warm_table(self) -> None:
-        self.query_one("#history-table", FocusCachedTable).warm_focused_look()
+        # The table draws its focused look itself once these rows are painted
+        # (FocusCachedTable.warm_focused_look): the first 2 draws from cache.
 
     def _append(self, page: HistoryPage) -> None:
         table = self.query_one("#history-table", DataTable)
