@@ -34,7 +34,7 @@ from advisor_tui.widgets.approval_outcomes import ApprovalOutcomes
 from tests.ui.conftest import AppFactory
 from tests.ui.helpers import press_keys, search, wait_for
 from tests.ui.test_focus_cached_table import styles_of
-from tests.ui.test_quick_screen import Cells, Panels, apply, full_render
+from tests.ui.test_quick_screen import Cells, Panels, full_render, written_since
 
 CSS = """
 Grid { grid-size: 2 1; }
@@ -133,14 +133,7 @@ async def looks_after_steps(screen: Screen[None]) -> list[Cells]:
             result = step(app.screen)
             if result is not None:
                 await result
-            await pilot.pause()
-            await pilot.pause()
-            for update in app.updates:
-                apply(update, terminal)
-            app.updates.clear()
-            expected = full_render(app.screen)
-            assert terminal == expected, f"partial updates left stale cells after {name}"
-            looks.append(expected)
+            looks.append(await written_since(pilot, app, terminal, name))
     return looks
 
 

@@ -112,6 +112,19 @@ def full_render(screen: Screen[Any]) -> Cells:
 FOCUS_ORDER = ["#input0", "#table3", "#table1", "#input2", "#table3", "#input0"]
 
 
+async def written_since(pilot: Any, app: Panels, terminal: Cells, after: str) -> Cells:
+    """Let the app repaint, write its partial updates onto ``terminal`` as a terminal
+    would, and check that equals a full render; returns the full render."""
+    await pilot.pause()
+    await pilot.pause()
+    for update in app.updates:
+        apply(update, terminal)
+    app.updates.clear()
+    expected = full_render(app.screen)
+    assert terminal == expected, f"partial updates left stale cells after {after}"
+    return expected
+
+
 async def looks_after_focus_moves(screen: Screen[None], css: str = CSS) -> list[Cells]:
     """The full render after each focus move, checked against the partial updates."""
     app = Panels(screen, css)
@@ -124,14 +137,7 @@ async def looks_after_focus_moves(screen: Screen[None], css: str = CSS) -> list[
             widget = app.screen.query_one(selector)
             widget.focus()
             await wait_for(pilot, lambda w=widget: app.screen.focused is w, f"focus on {selector}")
-            await pilot.pause()
-            await pilot.pause()
-            for update in app.updates:
-                apply(update, terminal)
-            app.updates.clear()
-            expected = full_render(app.screen)
-            assert terminal == expected, f"partial updates left stale cells after {selector}"
-            looks.append(expected)
+            looks.append(await written_since(pilot, app, terminal, selector))
     return looks
 
 
