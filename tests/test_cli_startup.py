@@ -7,8 +7,10 @@ The app runs headless here (``App.run`` patched), as the cold-start benchmark ru
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from textual.pilot import Pilot
 
 from advisor_tui import startup
 from advisor_tui.cli import main
+from advisor_tui.cli.app import open_checked
+from advisor_tui.clients.tmf.customers import TmfCustomersClient
+from advisor_tui.clients.tmf.faults import TmfFaultsClient
 
 
 @pytest.fixture(autouse=True)
@@ -125,3 +130,17 @@ def test_the_demo_paints_first_too_and_its_servers_stop_with_it(
     assert (tmp_path / "data" / "demo-decisions.sqlite3").exists()
     # Each demo's in-process mock server was stopped when its app ended.
     assert not [t for t in threading.enumerate() if t.name.startswith("mock-server-")]
+
+
+def test_demo_protocol_tmf_reaches_the_app_clients(live_config: Path) -> None:
+    # The demo's settings used to be read again after its sign-in, without the
+    # --protocol override: the header said TM Forum, the clients spoke native.
+    live_config.write_text("# every default\n")
+    with ExitStack() as stack:
+        session = open_checked(["demo", "--protocol", "tmf", "--fresh"], stack)
+        try:
+            assert isinstance(session.backends.customers, TmfCustomersClient)
+            assert isinstance(session.backends.faults, TmfFaultsClient)
+            assert "TM Forum" in session.mode.label
+        finally:
+            asyncio.run(session.aclose())

@@ -222,7 +222,9 @@ def _open_demo(
     # Sign in as the real flow does: the demo credential buys a signed JWT
     # from the identity backend, which every backend then verifies.
     token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])
-    settings = _settings(args, echo=echo, token=token)
+    # The settings read above, with the signed token: read again, the config
+    # would lose --protocol (an override) and say its warnings twice.
+    settings = settings.model_copy(update={"token": token})
     return _open_session(
         settings,
         base_url=server.base_url,
