@@ -31,9 +31,8 @@ from pathlib import Path
 
 import platformdirs
 
-from advisor_tui import APP_NAME, __version__
+from advisor_tui import APP_NAME, CONFIG_ENV, ENV_PREFIX, __version__
 
-ENV_PREFIX = "ADVISOR_TUI_"
 STAMP_NAME = "config-checked"
 KEPT = 8
 """Fingerprints kept: one per command and config a person switches between."""
@@ -50,7 +49,7 @@ def config_file(explicit: Path | None = None) -> Path:
     config dir. (Here, not in ``advisor_tui.config``, which loads pydantic.)"""
     if explicit is not None:
         return explicit
-    named = os.environ.get(ENV_PREFIX + "CONFIG")
+    named = os.environ.get(CONFIG_ENV)
     if named:
         return Path(named)
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"

@@ -28,6 +28,8 @@ from pydantic_settings import (
 )
 
 from advisor_tui import APP_NAME as APP_NAME
+from advisor_tui import CONFIG_ENV as CONFIG_ENV
+from advisor_tui import ENV_PREFIX as ENV_PREFIX
 from advisor_tui.config.sections import TMF_BACKENDS as TMF_BACKENDS
 from advisor_tui.config.sections import BackendSettings as BackendSettings
 from advisor_tui.config.sections import BackendsSettings as BackendsSettings
@@ -38,8 +40,6 @@ from advisor_tui.config.sections import RetrySettings as RetrySettings
 from advisor_tui.config.sections import RulesSettings as RulesSettings
 from advisor_tui.config.sections import TimeoutSettings as TimeoutSettings
 
-ENV_PREFIX = "ADVISOR_TUI_"
-CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
 TOKEN_ENV = f"{ENV_PREFIX}TOKEN"
 TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 """Reserved for the test suite's own switches (e.g. which Chromium to drive)."""
