@@ -13,6 +13,18 @@ from advisor_tui.config import Settings
 from advisor_tui.contract import ApprovalState, DecisionKind, ReviewState
 
 
+def _add_mock_url(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--base-url",
+        "--mock-url",
+        dest="base_url",
+        type=_mock_url,
+        default=None,
+        metavar="URL",
+        help=f"{what} a running 'advisor-tui mock serve' at URL (its root) instead of config",
+    )
+
+
 def add_decisions_parser(sub: Any) -> None:
     decisions = sub.add_parser(
         "decisions", help="the local decision log: list, status, sync, verify, export"
@@ -36,15 +48,7 @@ def add_decisions_parser(sub: Any) -> None:
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     dsub.add_parser("status", help="pending count and the last delivery error")
     sync = dsub.add_parser("sync", help="deliver pending decisions now; exit 1 if any remain")
-    sync.add_argument(
-        "--base-url",
-        "--mock-url",
-        dest="base_url",
-        type=_mock_url,
-        default=None,
-        metavar="URL",
-        help="deliver to a running 'advisor-tui mock serve' at URL (its root) instead of config",
-    )
+    _add_mock_url(sync, "deliver to")
     verify = dsub.add_parser(
         "verify", help="check the hash chain; exit 1 naming the first broken record"
     )
@@ -71,15 +75,7 @@ def add_decisions_parser(sub: Any) -> None:
         help="local: this machine's log (default); server: the decisions backend, as a "
         "supervisor sees it, with the review screen's filters",
     )
-    export.add_argument(
-        "--base-url",
-        "--mock-url",
-        dest="base_url",
-        type=_mock_url,
-        default=None,
-        metavar="URL",
-        help="server: a running 'advisor-tui mock serve' at URL (its root) instead of config",
-    )
+    _add_mock_url(export, "server:")
     export.add_argument("--customer", help="only this customer id")
     export.add_argument("--kind", choices=kinds, help="only this kind")
     export.add_argument("--status", choices=["pending", "delivered", "rejected"], help="local only")
