@@ -63,8 +63,10 @@ LATENCIES = {
     Backend.FAULTS: 300,
     Backend.ACTIONS: 400,
 }
-ROUNDS = {"cold starts": 3, "full screens": 5, "history opens": 5, "pages": 20, "keys": 10}
-"""How many of each measurement; --quick sets every one to 1."""
+ROUNDS = {"full screens": 5, "history opens": 5, "pages": 20, "keys": 25}
+"""How many of each measurement; --quick sets every one to 1. The keys' p95 needs
+the most: with 10 rounds (40 panel keys) it was the second-slowest key, and one
+stray repaint moved it by several milliseconds from run to run."""
 SETTLE_S = 0.15
 """A key's repaints are over once the screen has not repainted for this long; the
 key's figure is the time to its *last* repaint. A key's effects do not all land in one
