@@ -65,11 +65,14 @@ class RunKind(StrEnum):
 class RunMode:
     """What the header says the app runs against, as a type rather than a string
     to search: ``kind`` picks the style, ``label`` is what is shown, and
-    ``decision_log`` names the local log a demo writes to."""
+    ``decision_log`` names the local log a demo writes to. ``story_date`` is the
+    demo's pinned day (its figures count from it, not from today), shown even
+    where the header has no room for the whole label."""
 
     kind: RunKind
     label: str
     decision_log: Path | None = None
+    story_date: str | None = None
 
     @property
     def is_demo(self) -> bool:

@@ -194,7 +194,8 @@ def _open_demo(
         label = label.replace(")", ", TM Forum APIs)")
     state = mock_state(args)
     # The demo's clock is the story's (see advisor_tui.mock.scenario): say which day it is.
-    label += f" · story date {day(settings.display.times.local(state.clock()).date())}"
+    story_date = day(settings.display.times.local(state.clock()).date())
+    label += f" · story date {story_date}"
     if getattr(args, "fresh", False):
         # A private directory: a fresh demo never wipes the log another
         # demo running at the same time is using.
@@ -218,7 +219,7 @@ def _open_demo(
     if echo:
         print(f"demo: mock backends and the actions service on {server.base_url}", file=sys.stderr)
         print(f"demo: decisions logged in {store_path}", file=sys.stderr)
-    mode = RunMode(RunKind.DEMO, label, decision_log=store_path)
+    mode = RunMode(RunKind.DEMO, label, decision_log=store_path, story_date=story_date)
     # Sign in as the real flow does: the demo credential buys a signed JWT
     # from the identity backend, which every backend then verifies.
     token = _demo_signed_token(server.base_url, DEMO_TOKENS[Role(args.role)])

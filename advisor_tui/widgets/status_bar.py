@@ -123,6 +123,12 @@ class StatusBar(Static):
             if outbox.rejected:
                 tail.append(f" {outbox.rejected} rejected", style="bold red")
         room = width - text.cell_len - tail.cell_len
+        story = self.mode.story_date
+        if story is not None and not wide and room >= len(story) + 1:
+            # The demo's figures count from its pinned day: say which, on 80
+            # columns too, whenever it fits beside the lights.
+            text.append(safe_text(f" {story}", mode_style))
+            room -= len(story) + 1
         log = self.mode.decision_log
         if log is not None and wide:
             where = Text(" log ", style="dim")

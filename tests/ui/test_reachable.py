@@ -136,6 +136,28 @@ async def test_the_demo_style_and_log_show_in_the_header(make_app: AppFactory) -
         assert not any("reverse yellow" in str(span.style) for span in live.spans)
 
 
+async def test_the_demos_story_date_shows_at_80_columns_beside_every_light(
+    make_app: AppFactory,
+) -> None:
+    """The short header keeps the demo's pinned day: its figures count from it."""
+    mode = RunMode(
+        RunKind.DEMO, "DEMO (mock backends) · story date 12 Jun 2025", story_date="12 Jun 2025"
+    )
+    for width, shown in ((80, True), (40, False)):
+        app = make_app()
+        app.session.mode = mode
+        async with app.run_test(size=(width, 24)) as pilot:
+            await signed_in(pilot)
+            header = app.screen.query_one(StatusBar).render_status().plain
+        if shown:
+            assert "DEMO 12 Jun 2025" in header, header
+            assert len(header) <= 78, header
+            for short in ("id", "cust", "flt", "act", "dec"):
+                assert f"●{short} " in header
+        else:
+            assert "12 Jun" not in header, f"no room: the lights come first: {header}"
+
+
 async def test_the_decision_forms_error_and_hint_are_in_sight_at_80x24(
     make_app: AppFactory,
 ) -> None:
