@@ -7,6 +7,8 @@ postcode + surname, or a name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -209,13 +211,15 @@ def build_router(state: MockState) -> APIRouter:
         summary="Create a follow-up (idempotent by id: a replay answers 200)",
     )
     def create_follow_up(customer_id: IdText, body: FollowUpCreate, response: Response) -> FollowUp:
-        record = get_record(state, customer_id)
-        existing = _find_follow_up(state, body.id)
-        if existing is not None:
-            return _replay(existing, customer_id, body, "follow-up", response)
-        follow_up = FollowUp(**body.model_dump(), customer_id=customer_id, created_at=state.clock())
-        record.follow_ups.append(follow_up)
-        return follow_up
+        return _create(
+            state,
+            customer_id,
+            body,
+            response,
+            "follow-up",
+            lambda r: r.follow_ups,
+            lambda now: FollowUp(**body.model_dump(), customer_id=customer_id, created_at=now),
+        )
 
     @router.get(
         routes.NOTES,
@@ -235,13 +239,15 @@ def build_router(state: MockState) -> APIRouter:
         summary="Add a note (idempotent by id: a replay answers 200)",
     )
     def create_note(customer_id: IdText, body: NoteCreate, response: Response) -> Note:
-        record = get_record(state, customer_id)
-        existing = _find_note(state, body.id)
-        if existing is not None:
-            return _replay(existing, customer_id, body, "note", response)
-        note = Note(**body.model_dump(), customer_id=customer_id, at=state.clock())
-        record.notes.append(note)
-        return note
+        return _create(
+            state,
+            customer_id,
+            body,
+            response,
+            "note",
+            lambda r: r.notes,
+            lambda now: Note(**body.model_dump(), customer_id=customer_id, at=now),
+        )
 
     return router
 
@@ -268,19 +274,35 @@ def _replay(
     return existing
 
 
+def _create(
+    state: MockState,
+    customer_id: str,
+    body: FollowUpCreate | NoteCreate,
+    response: Response,
+    kind: str,
+    stored_in: Callable[[CustomerRecord], list[Stored]],
+    make: Callable[[datetime], Stored],
+) -> Stored:
+    """Create a follow-up or note idempotently by its client-chosen id.
+
+    An unknown customer is 404 before anything else; a replay is ``_replay``'s.
+    """
+    record = get_record(state, customer_id)
+    existing = _find(state, stored_in, body.id)
+    if existing is not None:
+        return _replay(existing, customer_id, body, kind, response)
+    created = make(state.clock())
+    stored_in(record).append(created)
+    return created
+
+
 # Ids are ULIDs chosen by the client, unique across customers: a replay to a
 # different customer is a different request, so the search spans them all.
-def _find_follow_up(state: MockState, follow_up_id: str) -> FollowUp | None:
+def _find(
+    state: MockState, stored_in: Callable[[CustomerRecord], list[Stored]], item_id: str
+) -> Stored | None:
     for record in state.customers.values():
-        for follow_up in record.follow_ups:
-            if follow_up.id == follow_up_id:
-                return follow_up
-    return None
-
-
-def _find_note(state: MockState, note_id: str) -> Note | None:
-    for record in state.customers.values():
-        for note in record.notes:
-            if note.id == note_id:
-                return note
+        for item in stored_in(record):
+            if item.id == item_id:
+                return item
     return None
