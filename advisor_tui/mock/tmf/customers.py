@@ -3,7 +3,7 @@ the native routes serve. History (TMF683) is in ``history.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -74,31 +74,28 @@ def _postal(profile: CustomerProfile) -> ContactMedium:
 
 def contact_media(profile: CustomerProfile) -> list[ContactMedium]:
     preferred = profile.preferred_channel.value
+    # (medium type, the channel that prefers it, the values, how one is written)
+    kinds: list[tuple[str, str, list[str], Callable[[str], MediumCharacteristic]]] = [
+        (PHONE, "phone", profile.phones, lambda v: MediumCharacteristic(phone_number=v)),
+        (EMAIL, "email", profile.emails, lambda v: MediumCharacteristic(email_address=v)),
+        (
+            SOCIAL,
+            "social",
+            profile.social_handles,
+            lambda v: MediumCharacteristic(social_network_id=v),
+        ),
+    ]
     media = [_postal(profile)]
-    media += [
-        ContactMedium(
-            medium_type=PHONE,
-            preferred=preferred == "phone" and i == 0,
-            characteristic=MediumCharacteristic(phone_number=p),
-        )
-        for i, p in enumerate(profile.phones)
-    ]
-    media += [
-        ContactMedium(
-            medium_type=EMAIL,
-            preferred=preferred == "email" and i == 0,
-            characteristic=MediumCharacteristic(email_address=e),
-        )
-        for i, e in enumerate(profile.emails)
-    ]
-    media += [
-        ContactMedium(
-            medium_type=SOCIAL,
-            preferred=preferred == "social" and i == 0,
-            characteristic=MediumCharacteristic(social_network_id=h),
-        )
-        for i, h in enumerate(profile.social_handles)
-    ]
+    for medium_type, channel, values, characteristic in kinds:
+        # The first of the preferred channel's values is the preferred medium.
+        media += [
+            ContactMedium(
+                medium_type=medium_type,
+                preferred=preferred == channel and i == 0,
+                characteristic=characteristic(value),
+            )
+            for i, value in enumerate(values)
+        ]
     return media
 
 
