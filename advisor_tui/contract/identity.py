@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -78,3 +78,28 @@ class TokenGrant(ContractModel):
     access_token: Annotated[str, Field(max_length=8192)]
     token_type: IdText = "Bearer"
     expires_in: int = Field(ge=1, description="Seconds until it expires.")
+
+
+# The JWT claims that carry an advisor: what the demo identity backend signs and
+# the decisions service reads from any issuer's token.
+def advisor_claims(advisor: Advisor) -> dict[str, Any]:
+    """The claims that carry ``advisor`` (what ``advisor_from_claims`` reads)."""
+    return {
+        "sub": advisor.id,
+        "name": advisor.display_name,
+        "role": advisor.role.value,
+        "team": advisor.team,
+        "permissions": advisor.permissions.model_dump(mode="json"),
+    }
+
+
+def advisor_from_claims(claims: dict[str, Any]) -> Advisor:
+    """The advisor a verified token's claims name; KeyError or ValueError (a pydantic
+    ValidationError among them) when a claim is missing or wrong."""
+    return Advisor(
+        id=claims["sub"],
+        display_name=claims.get("name") or claims["sub"],
+        role=Role(claims["role"]),
+        team=claims["team"],
+        permissions=Permissions.model_validate(claims.get("permissions") or {}),
+    )

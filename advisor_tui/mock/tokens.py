@@ -17,7 +17,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from advisor_tui.contract.identity import Advisor, Permissions, Role
+from advisor_tui.contract.identity import Advisor, advisor_claims, advisor_from_claims
 
 DEMO_AUDIENCE = "advisor-tui"
 DEMO_ISSUER = "advisor-tui-demo-identity"
@@ -39,11 +39,7 @@ class DemoTokenIssuer:
             "aud": self.audience,
             "iat": issued,
             "exp": issued + (self.ttl_s if ttl_s is None else ttl_s),
-            "sub": advisor.id,
-            "name": advisor.display_name,
-            "role": advisor.role.value,
-            "team": advisor.team,
-            "permissions": advisor.permissions.model_dump(mode="json"),
+            **advisor_claims(advisor),
         }
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": _KID})
 
@@ -63,12 +59,6 @@ class DemoTokenIssuer:
                 issuer=self.issuer,
                 options={"require": ["exp", "aud", "sub"]},
             )
-            return Advisor(
-                id=claims["sub"],
-                display_name=claims.get("name") or claims["sub"],
-                role=Role(claims["role"]),
-                team=claims["team"],
-                permissions=Permissions.model_validate(claims.get("permissions") or {}),
-            )
+            return advisor_from_claims(claims)
         except (jwt.PyJWTError, KeyError, ValueError):
             return None

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import jwt
 from pydantic import ValidationError
 
-from advisor_tui.contract.identity import Advisor, Permissions, Role
+from advisor_tui.contract.identity import Advisor, advisor_from_claims
 
 
 class Unauthorised(Exception):
@@ -126,27 +126,6 @@ class JwtAuthenticator:
             return advisor_from_claims(claims), float(claims["exp"])
         except (ValidationError, KeyError, ValueError, TypeError):
             raise Unauthorised("bearer token lacks the role, team or permissions claims") from None
-
-
-def advisor_from_claims(claims: dict[str, Any]) -> Advisor:
-    return Advisor(
-        id=claims["sub"],
-        display_name=claims.get("name") or claims["sub"],
-        role=Role(claims["role"]),
-        team=claims["team"],
-        permissions=Permissions.model_validate(claims.get("permissions") or {}),
-    )
-
-
-def claims_for(advisor: Advisor) -> dict[str, Any]:
-    """The claims that carry ``advisor`` (what ``advisor_from_claims`` reads)."""
-    return {
-        "sub": advisor.id,
-        "name": advisor.display_name,
-        "role": advisor.role.value,
-        "team": advisor.team,
-        "permissions": advisor.permissions.model_dump(mode="json"),
-    }
 
 
 class EitherAuthenticator:
