@@ -21,6 +21,16 @@ def test_vulnerable_customer_support_comes_first() -> None:
     result = next_actions_for(outage_record(vulnerable=True), NOW)
     assert result.actions[0].kind is ActionKind.VULNERABILITY_SUPPORT
     assert any(f.value == "hearing impaired" for f in result.actions[0].why)
+    # Without service: the advisor may ask for a priority repair (ticked, editable).
+    assert [p.model_dump(exclude_none=True) for p in result.actions[0].parameters] == [
+        {
+            "name": "priority_repair",
+            "label": "Ask for a priority repair",
+            "type": "boolean",
+            "value": True,
+            "editable": True,
+        }
+    ]
     assert_ranked(result)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from advisor_tui.contract import ActionKind, Fact, ParameterSpec, ParamType
-from advisor_tui.services.actions.situation import Draft, Situation
+from advisor_tui.contract import ActionKind, Fact, ParameterSpec
+from advisor_tui.services.actions.situation import Draft, Situation, bool_param
 
 
 def vulnerability_support(s: Situation) -> list[Draft]:
@@ -19,15 +19,7 @@ def vulnerability_support(s: Situation) -> list[Draft]:
     params: list[ParameterSpec] = []
     if s.down_faults:
         why.append(Fact(label="Open fault", value=s.down_faults[0].summary, source="faults"))
-        params.append(
-            ParameterSpec(
-                name="priority_repair",
-                label="Ask for a priority repair",
-                type=ParamType.BOOLEAN,
-                value=True,
-                editable=True,
-            )
-        )
+        params.append(bool_param("priority_repair", "Ask for a priority repair"))
     return [
         Draft(
             kind=ActionKind.VULNERABILITY_SUPPORT,
