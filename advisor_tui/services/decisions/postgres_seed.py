@@ -20,6 +20,7 @@ from advisor_tui.contract.decisions import GENESIS_HASH
 from advisor_tui.contract.identity import Advisor
 from advisor_tui.services.decisions.chain import link_hash
 from advisor_tui.services.decisions.postgres_figures import REBUILD_ROLLUPS
+from advisor_tui.services.decisions.rows import DECISION_COLUMNS
 from advisor_tui.services.decisions.rules import EPOCH
 from advisor_tui.services.decisions.seed import SeedGenerator
 
@@ -37,11 +38,7 @@ SECONDARY_INDEXES: dict[str, str] = {
     "ix_decisions_reason": "(reason_code, decided_at, id) WHERE reason_code IS NOT NULL",
 }
 
-_DECISION_COLUMNS = (
-    "id, advisor_id, team, customer_id, kind, step_id, step_title, reason_code, needs_approval, "
-    "approval, review_state, decided_at, action_kind, alternative, sequence, prev_hash, hash, "
-    "recorded_at, body"
-)
+_DECISION_COLUMNS = f"{DECISION_COLUMNS}, body"
 
 
 def postgres_bulk_seed(

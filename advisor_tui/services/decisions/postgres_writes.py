@@ -22,16 +22,14 @@ from psycopg.errors import UniqueViolation
 
 from advisor_tui.contract.decisions import (
     GENESIS_HASH,
-    ApprovalState,
     Decision,
     DecisionKind,
     DecisionReceipt,
     Review,
     ReviewCreate,
-    ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
-from advisor_tui.services.decisions import chain, postgres_figures
+from advisor_tui.services.decisions import chain, postgres_figures, rows
 from advisor_tui.services.decisions.chain import Link
 from advisor_tui.services.decisions.errors import (
     ChainLinkBroken,
@@ -40,12 +38,10 @@ from advisor_tui.services.decisions.errors import (
 )
 from advisor_tui.services.decisions.postgres_pool import Pool
 from advisor_tui.services.decisions.rows import receipt, same_review, stored_review
-from advisor_tui.services.decisions.rules import override_key, review_outcome
+from advisor_tui.services.decisions.rules import review_outcome
 
 _INSERT = (
-    "INSERT INTO decisions (id, advisor_id, team, customer_id, kind, step_id, step_title, "
-    "reason_code, needs_approval, approval, review_state, decided_at, action_kind, alternative, "
-    "sequence, prev_hash, hash, recorded_at, body) VALUES "
+    f"INSERT INTO decisions ({rows.DECISION_COLUMNS}, body) VALUES "
     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
@@ -88,7 +84,7 @@ async def _record(
         # Its own statement, before the reads: the trial's simplest correct order.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (advisor.id,))
         # The replay check and the advisor's head in one round trip.
-        rows = await (
+        found = await (
             await conn.execute(
                 "SELECT 0, body, advisor_id, sequence, prev_hash, hash, recorded_at "
                 "FROM decisions WHERE id = %s UNION ALL "
@@ -97,14 +93,14 @@ async def _record(
                 (decision.id, advisor.id),
             )
         ).fetchall()
-        for which, body_text, owner, seq, prev, digest_, at in rows:
+        for which, body_text, owner, seq, prev, digest_, at in found:
             if which == 0:
                 if body_text != text:
                     raise IdempotencyConflict(
                         f"decision {decision.id} was already recorded with a different body"
                     )
                 return receipt(decision.id, owner, int(seq), prev, digest_, at), False
-        count, head = next(((int(r[3]), str(r[5])) for r in rows if r[0] == 1), (0, GENESIS_HASH))
+        count, head = next(((int(r[3]), str(r[5])) for r in found if r[0] == 1), (0, GENESIS_HASH))
         refused = chain.check_link(advisor.id, count, head, link)
         if refused is not None:
             await conn.execute(
@@ -116,37 +112,17 @@ async def _record(
         else:
             sequence = count + 1
             digest = chain.link_hash(head, body)
-            alternative = override_key(
-                decision.kind, decision.alternative, decision.changed_parameters
-            )
-            approval = (
-                ApprovalState.PENDING if decision.needs_approval else ApprovalState.NOT_NEEDED
+            row = rows.new_row(
+                decision,
+                advisor,
+                decided_at=decision.decided_at,
+                sequence=sequence,
+                prev_hash=head,
+                digest=digest,
+                recorded_at=now,
             )
             async with conn.pipeline():
-                await conn.execute(
-                    _INSERT,
-                    (
-                        decision.id,
-                        advisor.id,
-                        advisor.team,
-                        decision.customer_id,
-                        decision.kind.value,
-                        decision.process_step.id,
-                        decision.process_step.title,
-                        decision.reason_code,
-                        decision.needs_approval,
-                        approval.value,
-                        ReviewState.UNREVIEWED.value,
-                        decision.decided_at,
-                        decision.action_kind.value,
-                        alternative,
-                        sequence,
-                        head,
-                        digest,
-                        now,
-                        text,
-                    ),
-                )
+                await conn.execute(_INSERT, (*row, text))
                 await postgres_figures.add_to_rollups(
                     conn,
                     decided_at=decision.decided_at,
@@ -154,7 +130,7 @@ async def _record(
                     advisor_id=advisor.id,
                     step_id=decision.process_step.id,
                     override=decision.kind is DecisionKind.OVERRIDE,
-                    alternative=alternative,
+                    alternative=rows.alternative(decision),
                 )
     if refused is not None:
         raise refused

@@ -20,6 +20,56 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
+from advisor_tui.services.decisions.rules import override_key
+
+# The decisions table's columns as both engines write them, in ``new_row``'s
+# order. PostgreSQL keeps the hashed body in a further ``body`` column, SQLite
+# in ``decision_bodies``.
+DECISION_COLUMNS = (
+    "id, advisor_id, team, customer_id, kind, step_id, step_title, reason_code, needs_approval, "
+    "approval, review_state, decided_at, action_kind, alternative, sequence, prev_hash, hash, "
+    "recorded_at"
+)
+
+
+def alternative(decision: Decision) -> str | None:
+    """What the decision's row keeps as its alternative (and the rollups count)."""
+    return override_key(decision.kind, decision.alternative, decision.changed_parameters)
+
+
+def new_row(
+    decision: Decision,
+    advisor: Advisor,
+    *,
+    decided_at: object,
+    sequence: int,
+    prev_hash: str,
+    digest: str,
+    recorded_at: object,
+) -> tuple[object, ...]:
+    """A decision's row as recorded, in ``DECISION_COLUMNS`` order: pending approval
+    if it needs it, unreviewed, its override key as the alternative. The times come
+    in the engine's storage form."""
+    return (
+        decision.id,
+        advisor.id,
+        advisor.team,
+        decision.customer_id,
+        decision.kind.value,
+        decision.process_step.id,
+        decision.process_step.title,
+        decision.reason_code,
+        decision.needs_approval,
+        (ApprovalState.PENDING if decision.needs_approval else ApprovalState.NOT_NEEDED).value,
+        ReviewState.UNREVIEWED.value,
+        decided_at,
+        decision.action_kind.value,
+        alternative(decision),
+        sequence,
+        prev_hash,
+        digest,
+        recorded_at,
+    )
 
 
 def receipt(

@@ -29,6 +29,7 @@ from advisor_tui.contract.decisions import (
 from advisor_tui.contract.identity import Advisor, Role
 from advisor_tui.services.decisions import sqlite_figures, sqlite_queries
 from advisor_tui.services.decisions.chain import link_hash
+from advisor_tui.services.decisions.rows import DECISION_COLUMNS
 from advisor_tui.services.decisions.rules import (
     EPOCH,
     REVIEW_STATE_FOR,
@@ -374,12 +375,7 @@ class SeedGenerator:
 
 # -- the SQLite bulk load ----------------------------------------------------------
 
-SQLITE_COLUMNS = (
-    "id, advisor_id, team, customer_id, kind, step_id, step_title, reason_code, needs_approval, "
-    "approval, review_state, decided_at, action_kind, alternative, sequence, prev_hash, hash, "
-    "recorded_at"
-)
-_MARKS = ", ".join("?" * len(SQLITE_COLUMNS.split(",")))
+_MARKS = ", ".join("?" * len(DECISION_COLUMNS.split(",")))
 
 
 def sqlite_bulk_seed(
@@ -426,7 +422,7 @@ def sqlite_bulk_seed(
                     continue  # drain so the producer never blocks
                 try:
                     db.executemany(
-                        f"INSERT INTO decisions (rowid, {SQLITE_COLUMNS}) VALUES (?, {_MARKS})",
+                        f"INSERT INTO decisions (rowid, {DECISION_COLUMNS}) VALUES (?, {_MARKS})",
                         item.rows,
                     )
                     db.executemany(

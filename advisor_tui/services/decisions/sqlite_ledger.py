@@ -32,7 +32,6 @@ from typing import Any
 
 from advisor_tui.contract.decisions import (
     GENESIS_HASH,
-    ApprovalState,
     ChainAudit,
     ChainHead,
     ChainLink,
@@ -45,7 +44,6 @@ from advisor_tui.contract.decisions import (
     DecisionView,
     Review,
     ReviewCreate,
-    ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
 from advisor_tui.services.decisions import (
@@ -59,23 +57,25 @@ from advisor_tui.services.decisions.errors import (
     DecisionNotFound,
     IdempotencyConflict,
 )
-from advisor_tui.services.decisions.rows import receipt, same_review, stored_review, view
+from advisor_tui.services.decisions.rows import (
+    DECISION_COLUMNS,
+    alternative,
+    new_row,
+    receipt,
+    same_review,
+    stored_review,
+    view,
+)
 from advisor_tui.services.decisions.rules import (
     decode_cursor,
     encode_cursor,
     from_ts,
-    override_key,
     review_outcome,
     ts,
     us,
 )
 
-_COLUMNS = (
-    "id, advisor_id, team, customer_id, kind, step_id, step_title, reason_code, needs_approval, "
-    "approval, review_state, decided_at, action_kind, alternative, sequence, prev_hash, hash, "
-    "recorded_at"
-)
-_MARKS = ", ".join("?" * len(_COLUMNS.split(",")))
+_MARKS = ", ".join("?" * len(DECISION_COLUMNS.split(",")))
 _BODY = "(SELECT body FROM decision_bodies b WHERE b.rowid = decisions.rowid)"
 _VIEW_COLUMNS = (
     f"id, advisor_id, team, approval, review_state, {_BODY}, sequence, prev_hash, hash, recorded_at"
@@ -254,32 +254,15 @@ class SqliteLedger:
                 digest = chain.link_hash(head, body)
                 recorded_at = ts(now)
                 cursor = db.execute(
-                    f"INSERT INTO decisions ({_COLUMNS}) VALUES ({_MARKS})",
-                    (
-                        decision.id,
-                        advisor.id,
-                        advisor.team,
-                        decision.customer_id,
-                        decision.kind.value,
-                        decision.process_step.id,
-                        decision.process_step.title,
-                        decision.reason_code,
-                        int(decision.needs_approval),
-                        (
-                            ApprovalState.PENDING
-                            if decision.needs_approval
-                            else ApprovalState.NOT_NEEDED
-                        ).value,
-                        ReviewState.UNREVIEWED.value,
-                        us(decision.decided_at),
-                        decision.action_kind.value,
-                        override_key(
-                            decision.kind, decision.alternative, decision.changed_parameters
-                        ),
-                        sequence,
-                        head,
-                        digest,
-                        recorded_at,
+                    f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({_MARKS})",
+                    new_row(
+                        decision,
+                        advisor,
+                        decided_at=us(decision.decided_at),
+                        sequence=sequence,
+                        prev_hash=head,
+                        digest=digest,
+                        recorded_at=recorded_at,
                     ),
                 )
                 db.execute(
@@ -293,9 +276,7 @@ class SqliteLedger:
                     advisor_id=advisor.id,
                     step_id=decision.process_step.id,
                     override=decision.kind is DecisionKind.OVERRIDE,
-                    alternative=override_key(
-                        decision.kind, decision.alternative, decision.changed_parameters
-                    ),
+                    alternative=alternative(decision),
                 )
         if refused is not None:
             raise refused
