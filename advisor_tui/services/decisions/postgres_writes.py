@@ -34,10 +34,9 @@ from advisor_tui.services.decisions.chain import Link
 from advisor_tui.services.decisions.errors import (
     ChainLinkBroken,
     DecisionNotFound,
-    IdempotencyConflict,
 )
 from advisor_tui.services.decisions.postgres_pool import Pool
-from advisor_tui.services.decisions.rows import receipt, same_review, stored_review
+from advisor_tui.services.decisions.rows import receipt, stored_review
 from advisor_tui.services.decisions.rules import review_outcome
 
 _INSERT = (
@@ -63,11 +62,9 @@ async def record(
             existing = await _existing(conn, decision.id)
         if existing is None:
             raise
-        if existing[0] != text:
-            raise IdempotencyConflict(
-                f"decision {decision.id} was already recorded with a different body"
-            ) from None
-        return receipt(decision.id, *existing[1:]), False
+    # Out of the except block: a conflict is the answer, not a failed insert.
+    rows.check_decision_replay(decision.id, existing[0], text)
+    return receipt(decision.id, *existing[1:]), False
 
 
 async def _record(
@@ -95,10 +92,7 @@ async def _record(
         ).fetchall()
         for which, body_text, owner, seq, prev, digest_, at in found:
             if which == 0:
-                if body_text != text:
-                    raise IdempotencyConflict(
-                        f"decision {decision.id} was already recorded with a different body"
-                    )
+                rows.check_decision_replay(decision.id, body_text, text)
                 return receipt(decision.id, owner, int(seq), prev, digest_, at), False
         count, head = next(((int(r[3]), str(r[5])) for r in found if r[0] == 1), (0, GENESIS_HASH))
         refused = chain.check_link(advisor.id, count, head, link)
@@ -160,12 +154,7 @@ async def add_review(
             await conn.execute("SELECT body FROM reviews WHERE id = %s", (review.id,))
         ).fetchone()
         if existing is not None:
-            stored = Review.model_validate_json(existing[0])
-            if not same_review(stored, review, decision_id, reviewer):
-                raise IdempotencyConflict(
-                    f"review {review.id} was already recorded with a different body"
-                )
-            return stored, False
+            return rows.replayed_review(existing[0], review, decision_id, reviewer), False
         row = await (
             await conn.execute(
                 "SELECT advisor_id, needs_approval, approval, body FROM decisions WHERE id = %s",

@@ -20,6 +20,7 @@ from advisor_tui.contract.decisions import (
     ReviewState,
 )
 from advisor_tui.contract.identity import Advisor
+from advisor_tui.services.decisions.errors import IdempotencyConflict
 from advisor_tui.services.decisions.rules import override_key
 
 # The decisions table's columns as both engines write them, in ``new_row``'s
@@ -119,9 +120,23 @@ def stored_review(
     )
 
 
-def same_review(stored: Review, review: ReviewCreate, decision_id: str, reviewer: Advisor) -> bool:
-    """Whether ``review`` replays ``stored``: the same body, decision and reviewer.
-    The reviewer's name is not compared: it is the identity's, not the request's,
-    and a review kept before names were may be replayed after."""
+def check_decision_replay(decision_id: str, stored_body: str, sent_body: str) -> None:
+    """A decision id already in the log may come again only with the same body."""
+    if stored_body != sent_body:
+        raise IdempotencyConflict(
+            f"decision {decision_id} was already recorded with a different body"
+        )
+
+
+def replayed_review(
+    stored_body: str, review: ReviewCreate, decision_id: str, reviewer: Advisor
+) -> Review:
+    """The review kept under ``review.id``, which ``review`` replays: the same body,
+    decision and reviewer, or IdempotencyConflict. The reviewer's name is not
+    compared: it is the identity's, not the request's, and a review kept before
+    names were may be replayed after."""
+    stored = Review.model_validate_json(stored_body)
     wanted = {**review.model_dump(), "decision_id": decision_id, "reviewer_id": reviewer.id}
-    return stored.model_dump(exclude={"at", "reviewer_name"}) == wanted
+    if stored.model_dump(exclude={"at", "reviewer_name"}) != wanted:
+        raise IdempotencyConflict(f"review {review.id} was already recorded with a different body")
+    return stored

@@ -52,17 +52,14 @@ from advisor_tui.services.decisions import (
     sqlite_figures,
     sqlite_queries,
 )
-from advisor_tui.services.decisions.errors import (
-    ChainLinkBroken,
-    DecisionNotFound,
-    IdempotencyConflict,
-)
+from advisor_tui.services.decisions.errors import ChainLinkBroken, DecisionNotFound
 from advisor_tui.services.decisions.rows import (
     DECISION_COLUMNS,
     alternative,
+    check_decision_replay,
     new_row,
     receipt,
-    same_review,
+    replayed_review,
     stored_review,
     view,
 )
@@ -234,10 +231,7 @@ class SqliteLedger:
                 (decision.id,),
             ).fetchone()
             if row is not None:
-                if row[0].encode() != body:
-                    raise IdempotencyConflict(
-                        f"decision {decision.id} was already recorded with a different body"
-                    )
+                check_decision_replay(decision.id, row[0], body.decode())
                 return _receipt(decision.id, *row[1:]), False
             count, head = self._head(db, advisor.id)
             refused = chain.check_link(advisor.id, count, head, link)
@@ -411,12 +405,7 @@ class SqliteLedger:
         with self._tx() as db:
             existing = db.execute("SELECT body FROM reviews WHERE id = ?", (review.id,)).fetchone()
             if existing is not None:
-                stored = Review.model_validate_json(existing[0])
-                if not same_review(stored, review, decision_id, reviewer):
-                    raise IdempotencyConflict(
-                        f"review {review.id} was already recorded with a different body"
-                    )
-                return stored, False
+                return replayed_review(existing[0], review, decision_id, reviewer), False
             row = db.execute(
                 f"SELECT advisor_id, needs_approval, approval, {_BODY} FROM decisions WHERE id = ?",
                 (decision_id,),
