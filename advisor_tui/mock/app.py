@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,7 +27,7 @@ from starlette.routing import Match
 
 from advisor_tui import mock
 from advisor_tui.contract import Backend, ErrorBody, FaultSpec, Health, routes
-from advisor_tui.contract._base import PROSE_MAX
+from advisor_tui.http_errors import answer_validation_errors
 from advisor_tui.http_limits import BodyLimitMiddleware
 from advisor_tui.mock import customers, faults, identity, tmf
 from advisor_tui.mock.injection import FaultInjectionMiddleware
@@ -116,16 +115,6 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}_{route.name}" if route.tags else route.name
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
-    detail = "; ".join(problems) or "invalid request"
-    # ErrorBody.detail is bounded too; a body with thousands of bad items is cut.
-    return detail if len(detail) <= PROSE_MAX else detail[: PROSE_MAX - 1] + "…"
-
-
 def allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route serves at this path, for a 405's ``Allow`` header.
 
@@ -186,12 +175,7 @@ def create_app(
                 app.include_router(tmf_router, prefix=routes.PREFIXES[backend])
     app.include_router(_admin_router(state, served), prefix=routes.ADMIN_PREFIX, tags=["admin"])
 
-    # Every error body is an ErrorBody, so a client has one error shape to parse;
-    # FastAPI's own 422 carries a list there instead of a string.
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = ErrorBody(detail=_describe_validation(exc))
-        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    answer_validation_errors(app)
 
     @app.exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED)
     async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:

@@ -11,12 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Header, HTTPException, status
 
 from advisor_tui.contract import Backend, ErrorBody, Health, NextActions, ReasonCode, routes
 from advisor_tui.contract._base import IdText
+from advisor_tui.http_errors import answer_validation_errors
 from advisor_tui.services.actions.reasons import REASON_CODES
 from advisor_tui.services.actions.service import ActionsService, CustomerNotFound, UpstreamFailed
 
@@ -85,14 +84,6 @@ def build_router(service: ActionsService) -> APIRouter:
     return router
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(problems) or "invalid request"
-
-
 def create_app(service: ActionsService) -> FastAPI:
     """The deployable actions service; its clients are closed when the app shuts down."""
 
@@ -118,10 +109,6 @@ def create_app(service: ActionsService) -> FastAPI:
     app.include_router(build_router(service), tags=[Backend.ACTIONS.value])
     app.state.actions_service = service
 
-    # Every error body is an ErrorBody, so a client has one error shape to parse.
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = ErrorBody(detail=_describe_validation(exc))
-        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    answer_validation_errors(app)
 
     return app

@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, status
 from fastapi.responses import JSONResponse
 
-from advisor_tui.contract import Backend, ErrorBody, Health, routes
+from advisor_tui.contract import Backend, Health, routes
+from advisor_tui.http_errors import answer_validation_errors
 from advisor_tui.http_limits import BodyLimitMiddleware
 from advisor_tui.services.decisions.auth import Authenticator
 from advisor_tui.services.decisions.engine import DecisionEngine
@@ -30,14 +30,6 @@ MAX_BODY_BYTES = 256 * 1024
 
 # Settings handed from ``serve decisions`` to its worker processes.
 ENV_SETTINGS = "ADVISOR_TUI_DECISIONS_SERVICE"
-
-
-def describe_validation(exc: RequestValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(problems) or "invalid request"
 
 
 def create_app(
@@ -83,10 +75,7 @@ def create_app(
     # the largest valid decision is far below this).
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = ErrorBody(detail=describe_validation(exc))
-        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    answer_validation_errors(app)
 
     return app
 
