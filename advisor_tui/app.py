@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerState
 from textual.worker import WorkerFailed as TaskFailed
@@ -119,6 +120,16 @@ class AdvisorApp(App[None]):
         self.log_path = log_path or default_log_path()
         self._stop_delivery = asyncio.Event()
         self._delivery: Worker[None] | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on a POSIX terminal one that ends the app when the
+        terminal is gone instead of spinning on it (``advisor_tui.terminal``)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver":
+            from advisor_tui.terminal import HangupAwareDriver
+
+            return HangupAwareDriver
+        return driver
 
     def on_mount(self) -> None:
         if self._open_session is None:

@@ -100,8 +100,9 @@ def _run(args: argparse.Namespace, opener: Opener) -> int:
         if checked_as is not None:
             # Checked in full: the next start on the same config paints first.
             remember_checked(checked_as)
-        AdvisorApp(session).run()
-    return 0
+        app = AdvisorApp(session)
+        app.run()
+    return app.return_code or 0
 
 
 def open_checked(words: list[str], stack: ExitStack) -> Session:
