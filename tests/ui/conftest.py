@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from advisor_tui.app import AdvisorApp
-from advisor_tui.clients import Backends
+from advisor_tui.clients import Backends, http_timeout
 from advisor_tui.config import Settings
 from advisor_tui.contract import Backend, FaultSpec
 from advisor_tui.demo import actions_service_of, create_demo_app
@@ -27,8 +27,14 @@ MODE = RunMode(RunKind.TEST, "DEMO: mock backends (test)")
 
 
 # Timeouts long enough that a healthy in-process backend never trips them on a
-# busy 2-core CI machine; a test of a hung backend passes its own short one.
+# busy 2-core CI machine; a test of a hung backend names it (``hanging=``), and
+# only that backend's client gets the short HANG_TIMEOUT.
 TIMEOUT = 30.0
+HANG_TIMEOUT = 2.0
+# With a backend hanging, how long the actions service waits for its backends
+# before answering without what is missing: long enough for the healthy ones on
+# a busy machine, well below the app's TIMEOUT for the actions service itself.
+HANG_SERVICE_DEADLINE = 5.0
 
 
 def quick_settings(token: str = "demo-advisor", timeout: float = TIMEOUT) -> Settings:
@@ -79,12 +85,20 @@ def make_app(mock_state: MockState, store_path: Path, log_path: Path) -> AppFact
         token: str = "demo-advisor",
         keymap: dict[str, str] | None = None,
         timeout: float = TIMEOUT,
+        hanging: Backend | None = None,
     ) -> AdvisorApp:
         # The actions service's deadline for its backends sits below the app's own
         # timeout, as in a deployment, so a hung faults backend gives a partial answer.
-        actions_service_of(mock).deadline = timeout / 2
+        actions_service_of(mock).deadline = (
+            timeout / 2 if hanging is None else min(timeout / 2, HANG_SERVICE_DEADLINE)
+        )
         transport = httpx.ASGITransport(app=mock)
         backends = Backends.from_settings(quick_settings(token, timeout), transport=transport)
+        if hanging is not None:
+            # Only the hung backend's client gives up quickly: a short timeout on
+            # every client could trip a healthy backend on a busy machine.
+            short = quick_settings(token, min(timeout, HANG_TIMEOUT))
+            backends.client(hanging).timeout = http_timeout(short)
         session = Session(
             backends=backends, mode=MODE, keymap=keymap or {}, store=DecisionStore(store_path)
         )

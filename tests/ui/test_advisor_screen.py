@@ -175,9 +175,9 @@ REASON = {
 async def test_no_fault_on_any_panel_crashes_the_app(
     make_app: AppFactory, mock_state: MockState, backend: Backend, fault: str
 ) -> None:
-    # Only the hang needs a timeout to fire; a short one everywhere else could
-    # trip on a healthy but busy machine.
-    app = make_app(timeout=2.0 if fault == "hang" else 30.0)
+    # Only the hang needs a timeout to fire, and only on the hung backend's
+    # client: a short one elsewhere could trip on a healthy but busy machine.
+    app = make_app(hanging=backend if fault == "hang" else None)
     async with app.run_test(size=(160, 48)) as pilot:
         # Search first (it needs customers), then break the backend and reload.
         await search(pilot, "@ballantyne70")
