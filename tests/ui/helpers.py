@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 
 from advisor_tui.app import AdvisorApp
 from advisor_tui.clients import Backends
-from advisor_tui.config import Settings
+from advisor_tui.config import Settings, TimeoutSettings
 from advisor_tui.contract import ActionKind
 from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
@@ -124,7 +124,15 @@ async def action_text(pilot: Pilot[None], kind: ActionKind) -> str:
 
 
 def app_with(settings: Settings, store: Path) -> AdvisorApp:
-    """The app on the demo's backends in process, with ``settings`` as configured."""
+    """The app on the demo's backends in process, with ``settings`` as configured.
+
+    Settings that name no timeouts get generous ones, as ``make_app``'s do: the
+    defaults (seconds) are for a real network, not for a busy 2-core CI machine
+    running the backends in the app's own process.
+    """
+    if "timeouts" not in settings.model_fields_set:
+        generous = TimeoutSettings(connect=30.0, read=30.0, write=30.0, pool=30.0)
+        settings = settings.model_copy(update={"timeouts": generous})
     transport = httpx.ASGITransport(app=create_demo_app(load_state()))
     session = Session(
         backends=Backends.from_settings(settings, transport=transport),
