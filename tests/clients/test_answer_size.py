@@ -109,7 +109,11 @@ class HugeProfile:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc for RSS")
 async def test_oversized_profile_leaves_other_panels_and_keys_live(tmp_path: Path) -> None:
     server_app = HugeProfile(create_app(load_state()))
-    settings = Settings.model_validate({"token": SecretStr("demo-advisor")})
+    # The default 8 MiB cap, but generous timeouts: the server streaming its
+    # 300 MB shares this process, and a busy machine must not time out the
+    # panels that are meant to load.
+    generous = {"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    settings = Settings.model_validate({"token": SecretStr("demo-advisor"), "timeouts": generous})
     with BackgroundServer(server_app) as server:
         backends = Backends.from_settings(settings, base_url=server.base_url)
         session = Session(
