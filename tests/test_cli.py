@@ -174,12 +174,17 @@ def test_mock_serve_answers_over_http_and_takes_faults_at_run_time(tmp_path: Pat
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, timeout=5) as client:
-            for _ in range(100):
+        # Generous: a busy 2-core CI machine can take many seconds to start a
+        # Python process that imports the whole mock, and to answer.
+        with httpx.Client(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while True:
                 try:
                     client.get("/openapi.json")
                     break
                 except httpx.TransportError:
+                    assert server.poll() is None, "the mock server exited"
+                    assert time.monotonic() < deadline, "the mock server never answered"
                     time.sleep(0.1)
             auth = {"Authorization": "Bearer demo-advisor"}
             me = client.get("/identity/v1/me", headers=auth).json()
