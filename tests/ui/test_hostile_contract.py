@@ -10,13 +10,12 @@ them: no escape sequence, C0/C1 control, bidi or zero-width character.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ from tests.hostile import (
     terminal_problems,
 )
 from tests.ui.conftest import MODE, quick_settings
-from tests.ui.helpers import settle
+from tests.ui.helpers import settle, wait_for
 
 SIZE = (160, 48)
 # Routes the app's screens never call (admin is the mock's own; notes, follow-ups,
@@ -124,14 +123,6 @@ def test_every_contract_model_can_be_made_hostile(planted: Planted) -> None:
     assert all(name in {"id", "decision_id"} for _, name in planted.refused), planted.refused
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while not condition():
-        assert loop.time() < deadline, "condition not met within 30 s"
-        await pilot.pause(0.02)
-
-
 async def wait_for_screen(pilot: Pilot[None], kind: type[Any]) -> Any:
     await settle(pilot)
     screen = pilot.app.screen
@@ -173,7 +164,9 @@ async def visit_every_screen(pilot: Pilot[None], planted: Planted, tmp_path: Pat
     await wait_for_screen(pilot, DecisionForm)
     await pilot.press("ctrl+s")
     await wait_for_screen(pilot, AdvisorScreen)
-    await wait_for(pilot, lambda: "POST /decisions/v1/decisions" in planted.routes)
+    await wait_for(
+        pilot, lambda: "POST /decisions/v1/decisions" in planted.routes, "the decision's delivery"
+    )
 
     reviewer = advisor.advisor
     assert reviewer is not None
@@ -193,7 +186,7 @@ async def visit_every_screen(pilot: Pilot[None], planted: Planted, tmp_path: Pat
     step_filter.value = ""
     review_table = review.query_one("#review-table", DataTable)
     review_table.focus()
-    await wait_for(pilot, lambda: review.focused is review_table)
+    await wait_for(pilot, lambda: review.focused is review_table, "the review table's focus")
     await pilot.press("enter")
     detail = await wait_for_screen(pilot, ReviewDetailScreen)
     await pilot.press("p")  # propose: inputs prefilled from the decision's step
