@@ -43,7 +43,13 @@ KILLS = 6
 SEED = 20250612
 TOKEN = "demo-advisor"
 ADVISOR = "adv-sam-carter"
-DEADLINE_S = 90.0
+# How long the recorder may go on delivering on its own, from the start, before
+# `decisions sync` takes over: it bounds the test's length on a quiet machine,
+# and is no goal (a busy CI machine takes longer; the test waits for what it
+# checks, however long that takes, up to the deadlines below).
+DELIVERY_BUDGET_S = 45.0
+START_DEADLINE_S = 60.0
+RECORD_DEADLINE_S = 300.0
 
 # What the backend does next, and how often (weights): the flapping schedule.
 FLAPS: list[tuple[str, FaultSpec | None, int]] = [
@@ -81,10 +87,11 @@ class Backend:
             stdout=self.log,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 20
+        # Generous: a busy 2-core CI machine can take many seconds to start it.
+        deadline = time.monotonic() + START_DEADLINE_S
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/decisions/v1/health", timeout=0.5).status_code == 200:
+                if httpx.get(f"{self.url}/decisions/v1/health", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -112,6 +119,21 @@ class Backend:
             )
         except httpx.HTTPError:
             pass  # down for a restart: it comes back healthy anyway
+
+    def heal(self) -> None:
+        """No fault from now on, for certain: a heal lost to a slow answer (a busy
+        machine) would leave the backend hung or failing for the final sync."""
+        deadline = time.monotonic() + START_DEADLINE_S
+        while True:
+            try:
+                response = httpx.put(f"{self.url}/admin/faults/decisions", json={}, timeout=10)
+                if response.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("the backend could not be healed")
+            time.sleep(0.05)
 
 
 @dataclass
@@ -187,7 +209,7 @@ class Flapper(threading.Thread):
                 self.backend.restart()
             else:
                 self.backend.set_fault(spec)
-        self.backend.set_fault(FaultSpec())
+        self.backend.heal()
 
 
 @pytest.fixture
@@ -239,7 +261,7 @@ def test_sigkill_while_the_backend_flaps_loses_nothing_and_doubles_nothing(
             # recorder cannot finish before the last kill.
             targets = sorted(rng.sample(range(20, TOTAL - 50), KILLS))
             for target in targets:
-                if not _wait_recorded(recorder, target, 30.0):
+                if not _wait_recorded(recorder, target, RECORD_DEADLINE_S):
                     break
                 if recorder.done.wait(rng.uniform(0.0, 0.03)):
                     break
@@ -247,9 +269,11 @@ def test_sigkill_while_the_backend_flaps_loses_nothing_and_doubles_nothing(
                 kills += 1
                 kill_points.append(len(recorder.recorded))
                 recorder.start()
-            # Let it finish recording (and, while the backend flaps, delivering)
-            # on its own, up to a point; `decisions sync` does the rest.
-            recorder.done.wait(max(1.0, DEADLINE_S / 2 - (time.monotonic() - started)))
+            # Let it finish recording, however long a busy machine takes (the
+            # checks below need every decision recorded), then delivering while
+            # the backend flaps, up to a point; `decisions sync` does the rest.
+            recorder.all_recorded.wait(RECORD_DEADLINE_S)
+            recorder.done.wait(max(1.0, DELIVERY_BUDGET_S - (time.monotonic() - started)))
         finally:
             flapper.stop.set()
             flapper.join(30)
@@ -296,7 +320,6 @@ def test_sigkill_while_the_backend_flaps_loses_nothing_and_doubles_nothing(
         f"{backend.restarts} backend restarts, flaps {dict(_count(flapper.history))}, "
         f"{replays} replays answered 200 by the server, {elapsed:.1f} s"
     )
-    assert elapsed < DEADLINE_S
 
 
 def _count(names: list[str]) -> Iterator[tuple[str, int]]:
