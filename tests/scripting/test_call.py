@@ -36,14 +36,18 @@ from tests.scripting.conftest import call
 
 NOW = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
 QUICK = {
-    # One quick retry and short timeouts: the policy itself is tested with the clients.
+    # One quick retry: the policy itself is tested with the clients.
     "ADVISOR_TUI_RETRY__ATTEMPTS": "2",
     "ADVISOR_TUI_RETRY__INITIAL": "0.01",
     "ADVISOR_TUI_RETRY__MAX": "0.02",
     "ADVISOR_TUI_RETRY__JITTER": "0",
-    "ADVISOR_TUI_TIMEOUTS__READ": "0.5",
-    "ADVISOR_TUI_TIMEOUTS__CONNECT": "0.3",
+    # Generous timeouts: the mock serves from a thread of this very process, and
+    # on a busy 2-core CI machine a healthy answer can take over a second. Only
+    # the hung call's test shortens them (SHORT).
+    "ADVISOR_TUI_TIMEOUTS__READ": "30",
+    "ADVISOR_TUI_TIMEOUTS__CONNECT": "30",
 }
+SHORT = {"ADVISOR_TUI_TIMEOUTS__READ": "0.5", "ADVISOR_TUI_TIMEOUTS__CONNECT": "0.3"}
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +255,9 @@ def _expect(result: Any, code: ExitCode, words: str) -> None:
 
 def test_each_kind_of_failure_has_its_exit_status(env: MockBackends, tmp_path: Path) -> None:
     _expect(call("faults", "status", "nobody"), ExitCode.NOT_FOUND, "not found")
-    with env.fault("faults", hang=True):
+    with env.fault("faults", hang=True), pytest.MonkeyPatch.context() as short:
+        for name, value in SHORT.items():
+            short.setenv(name, value)
         _expect(call("faults", "status", "cus-outage"), ExitCode.TIMEOUT, "timed out")
     with env.fault("customers", error_rate=1.0):
         _expect(call("customers", "search", "x"), ExitCode.UNAVAILABLE, "HTTP 5")
