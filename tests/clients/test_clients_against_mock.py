@@ -404,16 +404,20 @@ async def test_faults_set_through_the_admin_endpoint_apply_at_once(
     token, _ = token_for(state, Role.ADVISOR)
     admin = httpx.AsyncClient(transport=transport.inner, base_url="http://mock.invalid")
     url = routes.ADMIN_PREFIX + routes.ADMIN_FAULTS.format(backend="faults")
-    async with admin, Backends.from_settings(settings_for(token, slow_ms=30), transport) as bundle:
+    # "Slow" from 1 s, the fault's latency just above it: a healthy answer on a
+    # busy CI machine can take well over the 30 ms this used to allow.
+    slow_ms = 1000
+    settings = settings_for(token, slow_ms=slow_ms)
+    async with admin, Backends.from_settings(settings, transport) as bundle:
         put = await admin.put(url, json=FaultSpec(wrong_schema=True).model_dump())
         assert put.status_code == 200
         with pytest.raises(ContractViolation):
             await bundle.faults.status(customer_id)
-        await admin.put(url, json=FaultSpec(latency_ms=60).model_dump())
+        await admin.put(url, json=FaultSpec(latency_ms=slow_ms + 100).model_dump())
         await bundle.faults.incidents()
         slow = bundle.faults.last_call
         assert slow.state is HealthState.SLOW
-        assert slow.latency_ms is not None and slow.latency_ms >= 60
+        assert slow.latency_ms is not None and slow.latency_ms >= slow_ms + 100
         await admin.put(url, json=FaultSpec().model_dump())
         await bundle.faults.incidents()
         assert bundle.health()[Backend.FAULTS].state is HealthState.OK
