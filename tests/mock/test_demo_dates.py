@@ -25,6 +25,7 @@ from .test_scenarios import SEED_IDS, WallClock
 # Real dates the demo might be run on: across an April rate change, the 8 April
 # 2026 ombudsman change, Easter and other bank holidays, BST and GMT, and years
 # the regulation tables do not cover.
+UPSTREAM_DEADLINE = 60.0
 TODAYS = (
     datetime(2026, 3, 31, 16, 0, tzinfo=UTC),  # the day before the April 2026 rates
     datetime(2026, 4, 3, 9, 30, tzinfo=UTC),  # Good Friday, after the rate change
@@ -39,7 +40,11 @@ TODAYS = (
 async def actions_on(today: datetime) -> dict[str, Any]:
     """Every seed customer's next actions and fault status as served on ``today``."""
     state = load_state(wall_clock=WallClock(today))
-    transport = httpx.ASGITransport(app=create_demo_app(state))
+    # A generous deadline for the actions service's backends: under load (CI's
+    # full suite on a busy 2-core machine) the demo's 3 s was once too short for
+    # a profile call, and the answer was a 504, not the actions.
+    app = create_demo_app(state, upstream_deadline=UPSTREAM_DEADLINE)
+    transport = httpx.ASGITransport(app=app)
     served: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         for customer_id in sorted(SEED_IDS):

@@ -35,7 +35,8 @@ def app_on(state: MockState, protocol: str, store: Path) -> AdvisorApp:
     )
     # The demo's backends: the mock plus the real actions service beside it.
     tmf = frozenset({Backend.CUSTOMERS, Backend.FAULTS}) if protocol == "tmf" else frozenset()
-    demo = create_demo_app(state, tmf=tmf)
+    # The actions service's deadline below the app's timeout, but generous too.
+    demo = create_demo_app(state, tmf=tmf, upstream_deadline=TIMEOUT / 2)
     if tmf:
         # The actions service reads the same backends the same way the app does.
         upstreams = actions_service_of(demo).upstreams

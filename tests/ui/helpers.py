@@ -21,6 +21,7 @@ from advisor_tui.mock.scenario import load_state
 from advisor_tui.session import Session
 from advisor_tui.store.decisions import DecisionStore
 from advisor_tui.widgets import ActionsPanel, BackendPanel
+from tests.ui.conftest import SERVICE_DEADLINE
 
 LONG_LIVED = {"delivery", "decide"}
 # How long a test waits for a condition before failing loudly. Generous on
@@ -133,7 +134,8 @@ def app_with(settings: Settings, store: Path) -> AdvisorApp:
     if "timeouts" not in settings.model_fields_set:
         generous = TimeoutSettings(connect=30.0, read=30.0, write=30.0, pool=30.0)
         settings = settings.model_copy(update={"timeouts": generous})
-    transport = httpx.ASGITransport(app=create_demo_app(load_state()))
+    demo = create_demo_app(load_state(), upstream_deadline=SERVICE_DEADLINE)
+    transport = httpx.ASGITransport(app=demo)
     session = Session(
         backends=Backends.from_settings(settings, transport=transport),
         settings=settings,

@@ -55,7 +55,7 @@ from tests.hostile import (
     string_fields,
     terminal_problems,
 )
-from tests.ui.conftest import MODE, quick_settings
+from tests.ui.conftest import MODE, SERVICE_DEADLINE, quick_settings
 from tests.ui.helpers import settle, wait_for
 
 SIZE = (160, 48)
@@ -95,7 +95,7 @@ def planted() -> Planted:
 
 
 def hostile_app(mock_state: MockState, planted: Planted, store_path: Path) -> AdvisorApp:
-    backend = hostile_backend(create_app(mock_state), planted)
+    backend = hostile_backend(create_app(mock_state, upstream_deadline=SERVICE_DEADLINE), planted)
     backends = Backends.from_settings(quick_settings(), transport=httpx.ASGITransport(app=backend))
     session = Session(backends=backends, mode=MODE, keymap={}, store=DecisionStore(store_path))
     return AdvisorApp(session)
@@ -275,7 +275,7 @@ def test_local_exports_and_cli_emit_no_raw_controls(tmp_path: Path, planted: Pla
 async def test_supervisor_export_jsonl_from_hostile_backend(
     mock_state: MockState, planted: Planted, tmp_path: Path
 ) -> None:
-    backend = hostile_backend(create_app(mock_state), planted)
+    backend = hostile_backend(create_app(mock_state, upstream_deadline=SERVICE_DEADLINE), planted)
     backends = Backends.from_settings(quick_settings(), transport=httpx.ASGITransport(app=backend))
     out = io.StringIO()
     async with backends:

@@ -18,7 +18,7 @@ from advisor_tui.mock.state import MockState
 from advisor_tui.session import Session
 from advisor_tui.store.decisions import DecisionStore
 from tests.store.decision_samples import make_decision
-from tests.ui.conftest import MODE, quick_settings
+from tests.ui.conftest import MODE, SERVICE_DEADLINE, quick_settings
 from tests.ui.helpers import wait_for
 
 
@@ -48,7 +48,9 @@ async def test_quitting_mid_delivery_fails_nothing_and_loses_nothing(
     with DecisionStore(path) as store:
         store.append(make_decision(advisor_id="adv-sam-carter"))
     held = HeldStore(path)
-    transport = httpx.ASGITransport(app=create_demo_app(mock_state))
+    transport = httpx.ASGITransport(
+        app=create_demo_app(mock_state, upstream_deadline=SERVICE_DEADLINE)
+    )
     session = Session(
         backends=Backends.from_settings(quick_settings(), transport=transport),
         mode=MODE,

@@ -20,7 +20,7 @@ from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.review import ReviewScreen
 from advisor_tui.session import Session
 from advisor_tui.widgets import StatusBar
-from tests.ui.conftest import MODE, AppFactory, quick_settings
+from tests.ui.conftest import MODE, SERVICE_DEADLINE, AppFactory, quick_settings
 from tests.ui.helpers import search, settle, signed_in, wait_for
 
 INJECTED = "injected for the test"
@@ -159,7 +159,9 @@ async def test_a_bug_in_any_review_worker_is_told_and_logged(
 
 
 def session_on(mock_state: MockState, base_url: str | None = None) -> Session:
-    transport = httpx.ASGITransport(app=create_demo_app(mock_state))
+    transport = httpx.ASGITransport(
+        app=create_demo_app(mock_state, upstream_deadline=SERVICE_DEADLINE)
+    )
     backends = Backends.from_settings(quick_settings(), transport=transport, base_url=base_url)
     return Session(backends=backends, mode=MODE)
 

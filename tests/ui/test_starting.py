@@ -20,12 +20,14 @@ from advisor_tui.screens.advisor import AdvisorScreen
 from advisor_tui.screens.starting import StartingScreen
 from advisor_tui.session import Session
 from advisor_tui.store.decisions import DecisionStore
-from tests.ui.conftest import MODE, quick_settings
+from tests.ui.conftest import MODE, SERVICE_DEADLINE, quick_settings
 from tests.ui.helpers import settle, visible_text, wait_for
 
 
 def session_for(mock_state: MockState, store: Path) -> Session:
-    transport = httpx.ASGITransport(app=create_demo_app(mock_state))
+    transport = httpx.ASGITransport(
+        app=create_demo_app(mock_state, upstream_deadline=SERVICE_DEADLINE)
+    )
     return Session(
         backends=Backends.from_settings(quick_settings(), transport=transport),
         mode=MODE,
