@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from advisor_tui.contract import ActionKind, DecisionKind
+from advisor_tui.contract import ActionKind, Backend, DecisionKind
 from advisor_tui.formatting import pounds
 from advisor_tui.screens.decision_form import DecisionForm
 from advisor_tui.screens.help import HelpScreen
@@ -148,6 +148,10 @@ async def test_the_demos_story_date_shows_at_80_columns_beside_every_light(
         app.session.mode = mode
         async with app.run_test(size=(width, 24)) as pilot:
             await signed_in(pilot)
+            # Every light lit (●) only once every health check has answered: on a
+            # busy machine the actions check could still be out (○act).
+            checked = app.session.checked
+            await wait_for(pilot, lambda c=checked: len(c) == len(Backend), "health checks")
             header = app.screen.query_one(StatusBar).render_status().plain
         if shown:
             assert "DEMO 12 Jun 2025" in header, header
