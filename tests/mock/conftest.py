@@ -19,6 +19,11 @@ from advisor_tui.mock.state import MockState
 
 NOW = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
 ADVISOR = {"Authorization": "Bearer demo-advisor"}
+UPSTREAM_DEADLINE = 60.0
+"""The actions service's deadline for its backends in these tests: the demo's 3 s
+suits a person's machine, but in process on a busy CI machine (load ~6 on 2
+cores) a healthy profile call once took longer and the actions answer was a 504.
+No test here makes an upstream of the actions service hang."""
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def state() -> MockState:
 
 @pytest.fixture
 def app(state: MockState) -> FastAPI:
-    return create_demo_app(state)
+    return create_demo_app(state, upstream_deadline=UPSTREAM_DEADLINE)
 
 
 @pytest.fixture

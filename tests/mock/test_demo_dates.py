@@ -19,13 +19,12 @@ from advisor_tui.contract import Backend, NextActions, routes
 from advisor_tui.demo import create_demo_app
 from advisor_tui.mock.scenario import load_state
 
-from .conftest import ADVISOR, NOW
+from .conftest import ADVISOR, NOW, UPSTREAM_DEADLINE
 from .test_scenarios import SEED_IDS, WallClock
 
 # Real dates the demo might be run on: across an April rate change, the 8 April
 # 2026 ombudsman change, Easter and other bank holidays, BST and GMT, and years
 # the regulation tables do not cover.
-UPSTREAM_DEADLINE = 60.0
 TODAYS = (
     datetime(2026, 3, 31, 16, 0, tzinfo=UTC),  # the day before the April 2026 rates
     datetime(2026, 4, 3, 9, 30, tzinfo=UTC),  # Good Friday, after the rate change

@@ -41,7 +41,8 @@ OWED = "£9.98"
 class Demo:
     def __init__(self, state: MockState) -> None:
         self.state = state
-        self.app = create_demo_app(state)
+        # No upstream hangs here: a deadline for a busy CI machine, not the demo's 3 s.
+        self.app = create_demo_app(state, upstream_deadline=60.0)
         self.transport = httpx.ASGITransport(app=self.app)
 
     def client(self, kind: type[C], backend: Backend, token: str = "demo-advisor") -> C:
