@@ -228,7 +228,6 @@ async def full_screen(mock: Mock) -> tuple[list[float], list[float], list[float]
             slowest.append(one)
             summed.append(every)
             screen: Any = app.screen
-            summary = (await app.session.backends.customers.search(OUTAGE)).matches[0]
             start = time.perf_counter()
             screen.open_customer(summary)
             await pilot.pause()
