@@ -106,10 +106,12 @@ async def _record(
         else:
             sequence = count + 1
             digest = chain.link_hash(head, body)
+            alternative = rows.alternative(decision)
             row = rows.new_row(
                 decision,
                 advisor,
                 decided_at=decision.decided_at,
+                alternative=alternative,
                 sequence=sequence,
                 prev_hash=head,
                 digest=digest,
@@ -124,7 +126,7 @@ async def _record(
                     advisor_id=advisor.id,
                     step_id=decision.process_step.id,
                     override=decision.kind is DecisionKind.OVERRIDE,
-                    alternative=rows.alternative(decision),
+                    alternative=alternative,
                 )
     if refused is not None:
         raise refused

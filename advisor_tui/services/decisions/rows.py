@@ -43,14 +43,15 @@ def new_row(
     advisor: Advisor,
     *,
     decided_at: object,
+    alternative: str | None,
     sequence: int,
     prev_hash: str,
     digest: str,
     recorded_at: object,
 ) -> tuple[object, ...]:
     """A decision's row as recorded, in ``DECISION_COLUMNS`` order: pending approval
-    if it needs it, unreviewed, its override key as the alternative. The times come
-    in the engine's storage form."""
+    if it needs it, unreviewed. The times come in the engine's storage form, and
+    ``alternative`` as ``alternative(decision)`` gave it (the rollups take it too)."""
     return (
         decision.id,
         advisor.id,
@@ -65,7 +66,7 @@ def new_row(
         ReviewState.UNREVIEWED.value,
         decided_at,
         decision.action_kind.value,
-        alternative(decision),
+        alternative,
         sequence,
         prev_hash,
         digest,

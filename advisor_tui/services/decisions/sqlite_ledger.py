@@ -247,12 +247,14 @@ class SqliteLedger:
                 sequence = count + 1
                 digest = chain.link_hash(head, body)
                 recorded_at = ts(now)
+                kept_alternative = alternative(decision)
                 cursor = db.execute(
                     f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({_MARKS})",
                     new_row(
                         decision,
                         advisor,
                         decided_at=us(decision.decided_at),
+                        alternative=kept_alternative,
                         sequence=sequence,
                         prev_hash=head,
                         digest=digest,
@@ -270,7 +272,7 @@ class SqliteLedger:
                     advisor_id=advisor.id,
                     step_id=decision.process_step.id,
                     override=decision.kind is DecisionKind.OVERRIDE,
-                    alternative=alternative(decision),
+                    alternative=kept_alternative,
                 )
         if refused is not None:
             raise refused
